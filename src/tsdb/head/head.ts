@@ -1,0 +1,290 @@
+import { compareStrings, type Label, type Labels } from '../../model/labels.js';
+import type { Appendable } from '../../storage/interface.js';
+import { HeadAppender } from './appender.js';
+import type { HeadChunkStore } from './chunk-store.js';
+import { MemPostings } from './postings.js';
+import { MemSeries } from './series.js';
+import type { CommitLog } from './transaction.js';
+
+export interface HeadOptions {
+  /** Width of the ranges chunks never cross; the block duration (2h by default). */
+  readonly chunkRange: number;
+  readonly store: HeadChunkStore;
+  /** The WAL; absent for a read-only head (replay only). */
+  readonly log?: CommitLog;
+}
+
+/** Counters the head keeps for self-metrics (read by collectors, never pushed). */
+export class HeadStats {
+  samplesAppended = 0;
+  outOfOrderSamples = 0;
+  outOfBoundSamples = 0;
+  duplicateSamples = 0;
+  chunksCreated = 0;
+  chunksRemoved = 0;
+  seriesCreated = 0;
+  seriesRemoved = 0;
+}
+
+/** Result of applying committed samples to the head. */
+export interface ApplyResult {
+  appended: number;
+  outOfOrder: number;
+}
+
+const HANDLE_POOL = 256;
+
+/**
+ * The in-memory head block: series looked up by label hash, stable refs, interned
+ * label strings, postings for selection, and chunks kept in WASM memory.
+ * Single-threaded by design (one Node event loop); commits are applied whole.
+ */
+export class Head implements Appendable {
+  readonly chunkRange: number;
+  readonly store: HeadChunkStore;
+  readonly log: CommitLog | undefined;
+  readonly postings = new MemPostings();
+  readonly stats = new HeadStats();
+
+  /** Smallest and largest in-order sample time in the head (±Infinity while empty). */
+  minTime = Infinity;
+  maxTime = -Infinity;
+  /** Samples older than this are out of bounds: the max time of the newest block. */
+  minValidTime = -Infinity;
+
+  private readonly seriesByRef: (MemSeries | undefined)[] = [undefined];
+  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  private readonly symbols = new Map<string, string>();
+  private nextRef = 1;
+  private numSeriesLive = 0;
+
+  /** Bits of each series' newest value, indexed by ref (two u32 words per ref). */
+  private lastValueBits: Uint32Array = new Uint32Array(2 * 1024);
+
+  private handlePool: Uint32Array = new Uint32Array(0);
+  private handlePos = 0;
+
+  // Scratch columns for the batch handed to the chunk store.
+  private batchHandles = new Uint32Array(1024);
+  private batchTs = new Float64Array(1024);
+  private batchVs = new Float64Array(1024);
+  private batchVsBits = new Uint32Array(this.batchVs.buffer);
+
+  constructor(opts: HeadOptions) {
+    this.chunkRange = opts.chunkRange;
+    this.store = opts.store;
+    this.log = opts.log;
+  }
+
+  appender(): HeadAppender {
+    return new HeadAppender(this);
+  }
+
+  get numSeries(): number {
+    return this.numSeriesLive;
+  }
+
+  /** Number of chunks (open and closed) held by the head. */
+  numChunks(): number {
+    return this.stats.chunksCreated - this.stats.chunksRemoved;
+  }
+
+  /**
+   * The lowest timestamp an appender may take (Prometheus's appendableMinValidTime):
+   * nothing may land in the half of the chunk range that is about to be compacted, nor
+   * before the newest block. A fresh head accepts anything until its first sample.
+   */
+  appendableMinValidTime(firstT: number): number {
+    const maxT = this.maxTime === -Infinity ? firstT : this.maxTime;
+    return Math.max(maxT - this.chunkRange / 2, this.minValidTime);
+  }
+
+  getByRef(ref: number): MemSeries | undefined {
+    return this.seriesByRef[ref];
+  }
+
+  /** Every live series, in ref order. */
+  *allSeries(): IterableIterator<MemSeries> {
+    for (const s of this.seriesByRef) if (s !== undefined) yield s;
+  }
+
+  /** Finds the series with exactly these (sorted, valid) labels. */
+  getByLabels(labels: Labels, hash = hashLabels(labels)): MemSeries | undefined {
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) return undefined;
+    if (!Array.isArray(hit)) return sameLabels(hit.labels, labels) ? hit : undefined;
+    for (const s of hit) if (sameLabels(s.labels, labels)) return s;
+    return undefined;
+  }
+
+  /**
+   * Returns the series for `labels`, creating it (with interned strings) when new.
+   * `ref` forces the ref of a created series (WAL replay); otherwise refs count up.
+   */
+  getOrCreate(labels: Labels, ref = 0): { series: MemSeries; created: boolean } {
+    const hash = hashLabels(labels);
+    const existing = this.getByLabels(labels, hash);
+    if (existing !== undefined) return { series: existing, created: false };
+
+    if (ref === 0) ref = this.nextRef;
+    if (ref >= this.nextRef) this.nextRef = ref + 1;
+    const interned: Label[] = labels.map((l) => ({ name: this.intern(l.name), value: this.intern(l.value) }));
+    const s = new MemSeries(ref, interned, hash);
+    this.seriesByRef[ref] = s;
+    const hit = this.byHash.get(hash);
+    if (hit === undefined) this.byHash.set(hash, s);
+    else if (Array.isArray(hit)) hit.push(s);
+    else this.byHash.set(hash, [hit, s]);
+    this.postings.add(ref, interned);
+    this.ensureValueCapacity(ref);
+    this.numSeriesLive++;
+    this.stats.seriesCreated++;
+    return { series: s, created: true };
+  }
+
+  /** Whether sample `i` of `bits` (two u32 words per value) equals the series' newest value, bit for bit. */
+  sameAsLastValue(ref: number, bits: Uint32Array, i: number): boolean {
+    return this.lastValueBits[2 * ref] === bits[2 * i] && this.lastValueBits[2 * ref + 1] === bits[2 * i + 1];
+  }
+
+  /**
+   * Applies committed, already logged samples: the in-order rules of Prometheus's
+   * commit (older or equal-but-different samples are dropped, identical ones ignored),
+   * chunk cutting in TypeScript, then one batch append into the WASM chunk store.
+   */
+  applySamples(refs: Uint32Array, ts: Float64Array, vs: Float64Array, n: number): ApplyResult {
+    this.ensureBatchCapacity(n);
+    const vsBits = new Uint32Array(vs.buffer, vs.byteOffset, 2 * n);
+    const handles = this.batchHandles;
+    const bts = this.batchTs;
+    const bbits = this.batchVsBits;
+    const last = this.lastValueBits;
+    let m = 0;
+    let outOfOrder = 0;
+    let minT = Infinity;
+    let maxT = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const ref = refs[i]!;
+      const s = this.seriesByRef[ref];
+      const t = ts[i]!;
+      if (s === undefined || t < this.minValidTime) {
+        outOfOrder++;
+        continue;
+      }
+      if (t <= s.lastT) {
+        if (t < s.lastT || last[2 * ref] !== vsBits[2 * i] || last[2 * ref + 1] !== vsBits[2 * i + 1]) outOfOrder++;
+        continue;
+      }
+      if (s.needsCut(t)) {
+        s.cut(this.takeHandle(), t, this.chunkRange);
+        this.stats.chunksCreated++;
+      }
+      s.chunkSamples++;
+      s.lastT = t;
+      last[2 * ref] = vsBits[2 * i]!;
+      last[2 * ref + 1] = vsBits[2 * i + 1]!;
+      handles[m] = s.headChunk;
+      bts[m] = t;
+      bbits[2 * m] = vsBits[2 * i]!;
+      bbits[2 * m + 1] = vsBits[2 * i + 1]!;
+      m++;
+      if (t < minT) minT = t;
+      if (t > maxT) maxT = t;
+    }
+    if (m > 0) {
+      this.store.append(handles, bts, this.batchVs, m);
+      if (minT < this.minTime) this.minTime = minT;
+      if (maxT > this.maxTime) this.maxTime = maxT;
+    }
+    this.stats.samplesAppended += m;
+    this.stats.outOfOrderSamples += outOfOrder;
+    return { appended: m, outOfOrder };
+  }
+
+  /** Label names in the head, sorted. */
+  labelNames(): string[] {
+    return this.postings.labelNames();
+  }
+
+  private intern(s: string): string {
+    const hit = this.symbols.get(s);
+    if (hit !== undefined) return hit;
+    this.symbols.set(s, s);
+    return s;
+  }
+
+  private takeHandle(): number {
+    if (this.handlePos === this.handlePool.length) {
+      this.handlePool = this.store.create(HANDLE_POOL);
+      this.handlePos = 0;
+    }
+    return this.handlePool[this.handlePos++]!;
+  }
+
+  private ensureValueCapacity(ref: number): void {
+    if (2 * ref + 2 <= this.lastValueBits.length) return;
+    let cap = this.lastValueBits.length;
+    while (cap < 2 * ref + 2) cap *= 2;
+    const next = new Uint32Array(cap);
+    next.set(this.lastValueBits);
+    this.lastValueBits = next;
+  }
+
+  private ensureBatchCapacity(n: number): void {
+    if (n <= this.batchHandles.length) return;
+    let cap = this.batchHandles.length;
+    while (cap < n) cap *= 2;
+    this.batchHandles = new Uint32Array(cap);
+    this.batchTs = new Float64Array(cap);
+    this.batchVs = new Float64Array(cap);
+    this.batchVsBits = new Uint32Array(this.batchVs.buffer);
+  }
+}
+
+/** FNV-1a over the label strings' UTF-16 code units, with separators between them. */
+export function hashLabels(labels: Labels): number {
+  let h = 0x811c9dc5;
+  for (const l of labels) {
+    const { name, value } = l;
+    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xffff, 0x01000193);
+    for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
+    h = Math.imul(h ^ 0xfffe, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!;
+    const y = b[i]!;
+    if (x.name !== y.name || x.value !== y.value) return false;
+  }
+  return true;
+}
+
+/**
+ * Checks a label set for a new series as Prometheus's appender does: empty values are
+ * dropped, names must be non-empty and unique, the set must not be empty. Returns the
+ * cleaned set sorted by name, or an error message.
+ */
+export function cleanLabels(labels: Labels): Labels | string {
+  let sorted = true;
+  let hasEmpty = false;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i]!;
+    if (l.value === '') hasEmpty = true;
+    if (i > 0 && compareStrings(labels[i - 1]!.name, l.name) >= 0) sorted = false;
+  }
+  let out = labels;
+  if (hasEmpty) out = out.filter((l) => l.value !== '');
+  if (!sorted) out = [...out].sort((a, b) => compareStrings(a.name, b.name));
+  if (out.length === 0) return 'empty labelset';
+  for (let i = 0; i < out.length; i++) {
+    const name = out[i]!.name;
+    if (name === '') return 'label name must not be empty';
+    if (i > 0 && out[i - 1]!.name === name) return `label name "${name}" is not unique`;
+  }
+  return out;
+}
