@@ -1,0 +1,6 @@
+// The only TypeScript that touches WebAssembly memory. Everything else calls these typed functions.
+
+export { loadWasmBytes, WASM_SEA_ASSET } from './loader.js';
+export type { SampleColumns, ChunkColumns } from './columns.js';
+export type { ChunkLocation } from './kernel.js';
+export { encodeXorChunk, decodeXorChunk, decodeXorChunks, XOR_MAX_SAMPLES, type ChunkListLocation } from './xor.js';
