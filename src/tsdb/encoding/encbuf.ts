@@ -26,6 +26,15 @@ export class Encbuf {
     this.len = 0;
   }
 
+  /**
+   * Makes room for `n` more bytes and returns the underlying array, for hot encoders that write
+   * at `len` themselves and then advance `len`. The array is valid until the next grow.
+   */
+  reserve(n: number): Uint8Array {
+    this.grow(n);
+    return this.buf;
+  }
+
   /** The written bytes; a view valid until the next write. */
   get(): Uint8Array {
     return this.buf.subarray(0, this.len);
