@@ -211,7 +211,7 @@ export function decodeChunk(d: usize, len: u32, outT: usize, outV: usize): i32 {
         const newLeading = <u32>(w >>> 57) & 31;
         let width = <u32>(w >>> 51) & 63;
         if (width == 0) width = 64;
-        if (newLeading + width > 64) return fail(ERR_BAD_WINDOW, 0, i);
+        if (newLeading + width > 64) return fail(pos + 13 > end ? ERR_TRUNCATED : ERR_BAD_WINDOW, 0, i);
         leading = newLeading;
         trailing = 64 - newLeading - width;
         pos += 13;
