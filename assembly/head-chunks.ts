@@ -38,9 +38,14 @@ function newHandle(block: usize): u32 {
   if (handle != 0) {
     freeSlot = load<u32>(table + (<usize>handle << 2)) >>> 1;
   } else {
-    if (tableLength == tableCapacity) {
-      tableCapacity = tableCapacity == 0 ? 1024 : tableCapacity << 1;
-      table = heap.realloc(table, <usize>tableCapacity << 2);
+    if (tableLength >= tableCapacity) {
+      if (tableCapacity == 0) {
+        tableCapacity = 1024;
+        table = heap.alloc(<usize>tableCapacity << 2);
+      } else {
+        tableCapacity <<= 1;
+        table = heap.realloc(table, <usize>tableCapacity << 2);
+      }
     }
     handle = tableLength++;
   }

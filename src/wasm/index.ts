@@ -4,3 +4,4 @@ export { loadWasmBytes, WASM_SEA_ASSET } from './loader.js';
 export type { SampleColumns, ChunkColumns } from './columns.js';
 export type { ChunkLocation } from './kernel.js';
 export { encodeXorChunk, decodeXorChunk, decodeXorChunks, XOR_MAX_SAMPLES, type ChunkListLocation } from './xor.js';
+export { HeadChunkStore, type HeadChunkInfo } from './head-chunks.js';
