@@ -1,0 +1,83 @@
+// The configuration the server starts with: the file named by --config.file, or, without
+// one, an embedded default shaped like the prometheus.yml Prometheus packages (15s scrape
+// and evaluation intervals, one job scraping the server itself). Here the text is only
+// parsed as YAML into plain data; checking it against the Prometheus schema comes later.
+
+import { readFile } from 'node:fs/promises';
+import { LineCounter, parseDocument } from 'yaml';
+
+export const DEFAULT_CONFIG_YAML = `# Built-in configuration, used when --config.file is not given.
+global:
+  scrape_interval: 15s
+  evaluation_interval: 15s
+
+scrape_configs:
+  # The server's own metrics, from /metrics.
+  - job_name: "prometheus"
+    static_configs:
+      - targets: ["localhost:9090"]
+`;
+
+/** The label used in messages for the embedded configuration. */
+export const DEFAULT_CONFIG_SOURCE = '<built-in default>';
+
+export interface LoadedConfig {
+  /** The file path, or DEFAULT_CONFIG_SOURCE. */
+  readonly source: string;
+  readonly text: string;
+  /** The YAML document as plain data; an empty document is an empty mapping. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(
+    readonly source: string,
+    message: string,
+    /** 1-based position of a YAML error, when there is one. */
+    readonly line?: number,
+    readonly column?: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads and parses the configuration file, or the embedded default when `file` is undefined. */
+export async function loadConfig(file: string | undefined): Promise<LoadedConfig> {
+  if (file === undefined) return parseConfig(DEFAULT_CONFIG_YAML, DEFAULT_CONFIG_SOURCE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(file, `reading ${file}: ${(err as Error).message}`);
+  }
+  return parseConfig(text, file);
+}
+
+/** Parses configuration text; YAML errors come back as a ConfigError with line and column. */
+export function parseConfig(text: string, source: string): LoadedConfig {
+  // yaml's own limits apply: duplicate keys are errors, alias expansion is capped.
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  const error = doc.errors[0];
+  if (error !== undefined) {
+    const { line, col } = lines.linePos(error.pos[0]);
+    throw new ConfigError(source, `parsing YAML file ${source}: line ${line}, column ${col}: ${firstLine(error.message)}`, line, col);
+  }
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (err) {
+    throw new ConfigError(source, `parsing YAML file ${source}: ${(err as Error).message}`);
+  }
+  if (data === null || data === undefined) data = {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError(source, `parsing YAML file ${source}: the configuration must be a mapping, not ${Array.isArray(data) ? 'a sequence' : `a ${typeof data}`}`);
+  }
+  return { source, text, config: data as Record<string, unknown> };
+}
+
+function firstLine(message: string): string {
+  const newline = message.indexOf('\n');
+  return newline < 0 ? message : message.slice(0, newline);
+}

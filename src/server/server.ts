@@ -1,0 +1,211 @@
+// The server's lifecycle, in Prometheus's order: listen first (so /-/healthy answers and
+// /-/ready says 503 while the WAL replays), then open the storage, then become ready. Stopping
+// reverses it: not ready, stop accepting and let in-flight requests finish, close the storage.
+
+import { isIP } from 'node:net';
+import type { FastifyInstance } from 'fastify';
+import { loadConfig, type LoadedConfig } from '../config/default-config.js';
+import type { Logger } from '../logging.js';
+import { DurationError, parseDuration } from '../model/duration.js';
+import type { Appendable, Appender } from '../storage/interface.js';
+import { buildWebApp, type WebPluginRegistration } from '../web/app.js';
+import { Readiness } from '../web/health.js';
+import { SelfMetrics } from '../web/self-metrics.js';
+import type { ListenAddress, ServerOptions } from './options.js';
+import type { DB, OpenDB } from './storage-seam.js';
+import { BUILD_INFO } from './version.js';
+
+/** What a web plugin factory gets to build its plugins from. */
+export interface PluginContext {
+  /** The storage's appendable; throws "TSDB not ready" until the storage is open. */
+  readonly appendable: Appendable;
+  readonly options: ServerOptions;
+  readonly logger: Logger;
+  /** The configuration in force (it changes on reload). */
+  readonly config: () => LoadedConfig;
+}
+
+export interface ServerDeps {
+  readonly openDB: OpenDB;
+  /** Extra web plugins (the remote-write receiver, the APIs), mounted behind the ready gate unless they say otherwise. */
+  readonly plugins?: (context: PluginContext) => readonly WebPluginRegistration[];
+  /** Process and Node.js runtime metrics on /metrics (default true). */
+  readonly defaultMetrics?: boolean;
+}
+
+/** Startup failed; the message says which step, as Prometheus logs it. */
+export class StartupError extends Error {
+  override readonly name = 'StartupError';
+  constructor(message: string, options: { cause: unknown }) {
+    super(message, options);
+  }
+}
+
+export class PromwasmServer {
+  readonly readiness = new Readiness();
+  readonly selfMetrics: SelfMetrics;
+  readonly app: FastifyInstance;
+  /** Settles when a client asks to quit through /-/quit (with --web.enable-lifecycle). */
+  readonly quitRequested: Promise<void>;
+
+  private readonly openDB: OpenDB;
+  private config: LoadedConfig;
+  private db: DB | undefined;
+  private opening: Promise<DB> | undefined;
+  private stopping: Promise<void> | undefined;
+  private listeningOn: string | undefined;
+
+  constructor(
+    private readonly options: ServerOptions,
+    config: LoadedConfig,
+    deps: ServerDeps,
+    private readonly logger: Logger,
+  ) {
+    this.config = config;
+    this.openDB = deps.openDB;
+    this.selfMetrics = new SelfMetrics({ build: BUILD_INFO, readiness: this.readiness, defaultMetrics: deps.defaultMetrics });
+    this.selfMetrics.configLoaded(true, Date.now());
+
+    let requestQuit!: () => void;
+    this.quitRequested = new Promise((resolve) => (requestQuit = resolve));
+    const context: PluginContext = {
+      appendable: { appender: () => this.appender() },
+      options,
+      logger,
+      config: () => this.config,
+    };
+    this.app = buildWebApp({
+      logger,
+      readiness: this.readiness,
+      selfMetrics: this.selfMetrics,
+      lifecycle: { enabled: options.web.enableLifecycle, quit: requestQuit, reload: () => this.reloadConfig() },
+      plugins: deps.plugins?.(context) ?? [],
+      readTimeoutMs: options.web.readTimeoutMs,
+    });
+  }
+
+  /** The address actually listened on ("127.0.0.1:43121"), once listening. */
+  get address(): string | undefined {
+    return this.listeningOn;
+  }
+
+  /** Listens, opens the storage, becomes ready. Throws StartupError; call stop() afterwards either way. */
+  async start(): Promise<void> {
+    const { listenAddress, maxConnections } = this.options.web;
+    this.logger.info({ component: 'web', address: formatAddress(listenAddress) }, 'Start listening for connections');
+    if (maxConnections > 0) this.app.server.maxConnections = maxConnections;
+    try {
+      this.listeningOn = await listen(this.app, listenAddress);
+    } catch (err) {
+      throw new StartupError('Unable to start web listener', { cause: err });
+    }
+    if (this.stopping) return;
+
+    this.logger.info('Starting TSDB ...');
+    const tsdb = this.options.tsdb;
+    this.opening = this.openDB({
+      dir: tsdb.path,
+      retentionMs: tsdb.retentionMs,
+      minBlockDurationMs: tsdb.minBlockDurationMs,
+      maxBlockDurationMs: tsdb.maxBlockDurationMs,
+      walCompression: tsdb.walCompression,
+      outOfOrderTimeWindowMs: outOfOrderTimeWindowMs(this.config),
+      logger: this.logger.child({ component: 'tsdb' }),
+    });
+    let db: DB;
+    try {
+      db = await this.opening;
+    } catch (err) {
+      throw new StartupError('opening storage failed', { cause: err });
+    }
+    if (this.stopping) return; // stop() is waiting for this open to finish, and closes it
+    this.db = db;
+    this.selfMetrics.attachStorage(() => db.stats());
+    this.logger.info('TSDB started');
+    this.logger.debug({ ...tsdb }, 'TSDB options');
+    this.readiness.set(true);
+    this.logger.info('Server is ready to receive web requests.');
+  }
+
+  /** Re-reads the configuration file; on failure the old configuration stays and the error is thrown. */
+  async reloadConfig(): Promise<void> {
+    const file = this.options.configFile;
+    this.logger.info({ filename: file ?? '<built-in default>' }, 'Loading configuration file');
+    try {
+      const loaded = await loadConfig(file);
+      outOfOrderTimeWindowMs(loaded); // validates the one field the server reads
+      this.config = loaded;
+    } catch (err) {
+      this.selfMetrics.configLoaded(false, Date.now());
+      this.logger.error({ err }, 'Error reloading config');
+      throw err;
+    }
+    this.selfMetrics.configLoaded(true, Date.now());
+    this.logger.info({ filename: file ?? '<built-in default>' }, 'Completed loading of configuration file');
+  }
+
+  /** Stops gracefully; safe to call at any point of start(), and more than once. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.readiness.set(false);
+    // Stops accepting; requests in flight finish, new ones on open connections get 503.
+    await this.app.close();
+    const db = this.db ?? (await this.opening?.catch(() => undefined));
+    this.db = undefined;
+    if (db === undefined) return;
+    try {
+      await db.close();
+    } catch (err) {
+      this.logger.error({ err }, 'Error stopping storage');
+      throw err;
+    }
+  }
+
+  private appender(): Appender {
+    if (this.db === undefined) throw new Error('TSDB not ready');
+    return this.db.appendable.appender();
+  }
+}
+
+/** The configuration's storage.tsdb.out_of_order_time_window in milliseconds (0 when absent). */
+export function outOfOrderTimeWindowMs(loaded: LoadedConfig): number {
+  const storage = loaded.config['storage'] as { tsdb?: { out_of_order_time_window?: unknown } } | null | undefined;
+  const window = storage?.tsdb?.out_of_order_time_window;
+  if (window === undefined || window === null) return 0;
+  if (typeof window !== 'string') throw new Error(`${loaded.source}: storage.tsdb.out_of_order_time_window must be a duration, not ${JSON.stringify(window)}`);
+  try {
+    return parseDuration(window);
+  } catch (err) {
+    if (err instanceof DurationError) throw new Error(`${loaded.source}: storage.tsdb.out_of_order_time_window: ${err.message}`);
+    throw err;
+  }
+}
+
+export function formatAddress({ host, port }: ListenAddress): string {
+  return isIP(host) === 6 ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/**
+ * Listens like Go's net.Listen("tcp", addr): an empty host means every interface, IPv6 and IPv4.
+ * fastify logs each bound address as `msg="Listening on http://host:port"`.
+ */
+async function listen(app: FastifyInstance, { host, port }: ListenAddress): Promise<string> {
+  const listenTextResolver = (address: string): string => `Listening on ${address}`;
+  if (host !== '') {
+    await app.listen({ host, port, listenTextResolver });
+  } else {
+    try {
+      await app.listen({ host: '::', port, listenTextResolver });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAFNOSUPPORT') throw err;
+      await app.listen({ host: '0.0.0.0', port, listenTextResolver });
+    }
+  }
+  const bound = app.server.address();
+  if (bound === null || typeof bound === 'string') return String(bound);
+  return formatAddress({ host: bound.address, port: bound.port });
+}
