@@ -12,6 +12,12 @@ const TWO_32 = 4294967296;
 const TWO_53 = 9007199254740992;
 const TEXT = new TextDecoder('utf-8', { fatal: true });
 
+/** Zig-zag decoding of an exact uvarint value below 2^53. */
+function unzigzag(u: number): number {
+  if (u < 0x80000000) return (u >>> 1) ^ -(u & 1);
+  return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+}
+
 /**
  * A bounds-checked reader over one WAL record (Go's `encoding.Decbuf` as `record.Decoder` uses it).
  * Unlike the generic Decbuf it reads varints over the whole int64 range (tombstones use
@@ -100,12 +106,29 @@ export class RecordCursor {
     this.fail('varint overflows 64 bits', start);
   }
 
-  /** Go's Varint64 (zig-zag) as a number. */
+  /** Go's Varint64 (zig-zag) as a number (exact within ±2^53, rounded beyond). */
   varint(): number {
+    const start = this.pos;
     const u = this.uvarint();
-    if (u < 0x80000000) return (u >>> 1) ^ -(u & 1);
-    if (u >= TWO_53) return u / 2; // beyond 2^53 the double is even: the sign bit is lost to rounding anyway
-    return u % 2 === 0 ? u / 2 : -(u + 1) / 2;
+    return u < TWO_53 ? unzigzag(u) : Number(this.bigVarint(start));
+  }
+
+  /**
+   * `base` plus a zig-zag varint delta, computed in int64 as Go does: exact whenever the result
+   * is a safe integer, even when the delta alone is not.
+   */
+  delta(base: number): number {
+    const start = this.pos;
+    const u = this.uvarint();
+    if (u < TWO_53) return base + unzigzag(u);
+    return Number(BigInt(base) + this.bigVarint(start));
+  }
+
+  /** The zig-zag varint from `start` to the cursor, decoded exactly. */
+  private bigVarint(start: number): bigint {
+    let u = 0n;
+    for (let i = this.pos - 1; i >= start; i--) u = (u << 7n) | BigInt(this.bytes[i]! & 0x7f);
+    return u & 1n ? -((u + 1n) >> 1n) : u >> 1n;
   }
 
   /** A uvarint that must fit uint32 (Go's Uvarint32: span lengths). */

@@ -1,9 +1,7 @@
 import type { Encbuf } from '../encoding/encbuf.js';
 import { RecordCursor } from './cursor.js';
-import { putFloat, putInt64, putLabels, putRef, putVarint } from './put.js';
+import { putDelta, putFloat, putInt64, putLabels, putRef } from './put.js';
 import { RecordType, type RefExemplar } from './types.js';
-
-const TWO_53 = 9007199254740992;
 
 /**
  * Appends an Exemplars record: BE64 ref and time of the first exemplar, then per exemplar varint
@@ -16,8 +14,8 @@ export function encodeExemplars(buf: Encbuf, exemplars: readonly RefExemplar[]):
   putRef(buf, first.ref);
   putInt64(buf, first.t);
   for (const e of exemplars) {
-    putVarint(buf, e.ref - first.ref);
-    putVarint(buf, e.t - first.t);
+    putDelta(buf, e.ref, first.ref);
+    putDelta(buf, e.t, first.t);
     putFloat(buf, e.value);
     putLabels(buf, e.labels);
   }
@@ -31,9 +29,9 @@ export function decodeExemplars(rec: Uint8Array, out: RefExemplar[] = []): RefEx
   const baseT = c.int64();
   while (c.remaining > 0) {
     const at = c.pos;
-    const ref = baseRef + c.varint();
-    if (ref < 0 || ref > TWO_53) c.fail('exemplar series ref out of range', at);
-    const t = baseT + c.varint();
+    const ref = c.delta(baseRef);
+    if (ref < 0 || ref > Number.MAX_SAFE_INTEGER) c.fail('exemplar series ref out of range', at);
+    const t = c.delta(baseT);
     const value = c.float();
     out.push({ ref, t, value, labels: c.labels() });
   }

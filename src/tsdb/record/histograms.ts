@@ -1,10 +1,8 @@
 import type { BucketSpan, Histogram } from '../../storage/interface.js';
 import type { Encbuf } from '../encoding/encbuf.js';
 import { RecordCursor } from './cursor.js';
-import { putFloat, putInt64, putRef, putUvarint, putVarint } from './put.js';
+import { putDelta, putFloat, putInt64, putRef, putUvarint, putVarint } from './put.js';
 import { COUNTER_RESET_HINTS, RecordType, type RefHistogramSample } from './types.js';
-
-const TWO_53 = 9007199254740992;
 
 /**
  * Appends a HistogramSamples (7) record for integer histograms, or a FloatHistogramSamples (8)
@@ -21,8 +19,8 @@ export function encodeHistogramSamples(buf: Encbuf, samples: readonly RefHistogr
   putInt64(buf, first.t);
   for (const { ref, t, h } of samples) {
     if (h.isFloat !== float) throw new TypeError(`${float ? 'integer' : 'float'} histogram in a ${float ? 'float' : 'integer'} histogram record`);
-    putVarint(buf, ref - first.ref);
-    putVarint(buf, t - first.t);
+    putDelta(buf, ref, first.ref);
+    putDelta(buf, t, first.t);
     buf.byte(Math.max(0, COUNTER_RESET_HINTS.indexOf(h.counterResetHint)));
     putVarint(buf, h.schema);
     putFloat(buf, h.zeroThreshold);
@@ -68,9 +66,9 @@ export function decodeHistogramSamples(rec: Uint8Array, out: RefHistogramSample[
   const baseT = c.int64();
   while (c.remaining > 0) {
     const at = c.pos;
-    const ref = baseRef + c.varint();
-    if (ref < 0 || ref > TWO_53) c.fail('histogram series ref out of range', at);
-    const t = baseT + c.varint();
+    const ref = c.delta(baseRef);
+    if (ref < 0 || ref > Number.MAX_SAFE_INTEGER) c.fail('histogram series ref out of range', at);
+    const t = c.delta(baseT);
     const counterResetHint = COUNTER_RESET_HINTS[c.byte()] ?? 'unknown';
     const schema = int32(c);
     const zeroThreshold = c.float();

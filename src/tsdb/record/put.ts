@@ -40,7 +40,10 @@ export function uvarintAt(b: Uint8Array, p: number, v: number): number {
 export function varintAt(b: Uint8Array, p: number, v: number): number {
   if (v === (v | 0)) return uvarintAt(b, p, ((v << 1) ^ (v >> 31)) >>> 0);
   if (v > -TWO_52 && v < TWO_52) return uvarintAt(b, p, v >= 0 ? v * 2 : -v * 2 - 1);
-  let x = BigInt(v);
+  return bigVarintAt(b, p, BigInt(v));
+}
+
+function bigVarintAt(b: Uint8Array, p: number, x: bigint): number {
   if (x > INT64_MAX) x = INT64_MAX;
   if (x < INT64_MIN) x = INT64_MIN;
   let z = ((x << 1n) ^ (x >> 63n)) & UINT64_MASK;
@@ -50,6 +53,15 @@ export function varintAt(b: Uint8Array, p: number, v: number): number {
   }
   b[p++] = Number(z);
   return p;
+}
+
+const TWO_53 = 9007199254740992;
+
+/** Zig-zag varint of `x - base`, computed in int64 as Go does (exact for any safe x and base). */
+export function deltaAt(b: Uint8Array, p: number, x: number, base: number): number {
+  const d = x - base;
+  if (d > -TWO_53 && d < TWO_53) return varintAt(b, p, d);
+  return bigVarintAt(b, p, BigInt(x) - BigInt(base));
 }
 
 /** BE64 of a non-negative integer up to 2^53 (a series ref). */
@@ -100,6 +112,11 @@ export function putUvarint(buf: Encbuf, v: number): void {
 export function putVarint(buf: Encbuf, v: number): void {
   const b = buf.reserve(MAX_VARINT);
   buf.len = varintAt(b, buf.len, v);
+}
+
+export function putDelta(buf: Encbuf, x: number, base: number): void {
+  const b = buf.reserve(MAX_VARINT);
+  buf.len = deltaAt(b, buf.len, x, base);
 }
 
 export function putRef(buf: Encbuf, v: number): void {

@@ -1,6 +1,6 @@
 import type { Encbuf } from '../encoding/encbuf.js';
 import { RecordCursor } from './cursor.js';
-import { MAX_VARINT, floatBitsAt, int64At, refAt, varintAt } from './put.js';
+import { MAX_VARINT, deltaAt, floatBitsAt, int64At, refAt } from './put.js';
 import { RecordType } from './types.js';
 
 /**
@@ -68,8 +68,8 @@ export function encodeSamples(
     p = int64At(b, p, baseT);
     const vb = new Uint8Array(vs.buffer, vs.byteOffset, vs.byteLength);
     for (let i = start; i < end; i++) {
-      p = varintAt(b, p, refs[i]! - baseRef);
-      p = varintAt(b, p, ts[i]! - baseT);
+      p = deltaAt(b, p, refs[i]!, baseRef);
+      p = deltaAt(b, p, ts[i]!, baseT);
       p = floatBitsAt(b, p, vb, i);
     }
   }
@@ -80,8 +80,6 @@ export function encodeSamples(
 export function encodeSampleColumns(buf: Encbuf, cols: SampleColumns): void {
   encodeSamples(buf, cols.refs, cols.ts, cols.vs, 0, cols.length);
 }
-
-const TWO_53 = 9007199254740992;
 
 /**
  * Decodes a Samples record into `out` (replacing its contents) and returns it. Refs that would
@@ -102,10 +100,10 @@ export function decodeSamples(rec: Uint8Array, out: SampleColumns): SampleColumn
   let n = 0;
   while (c.remaining > 0) {
     const at = c.pos;
-    const ref = baseRef + c.varint();
-    if (ref < 0 || ref > TWO_53) c.fail(`sample ${n}: series ref out of range`, at);
+    const ref = c.delta(baseRef);
+    if (ref < 0 || ref > Number.MAX_SAFE_INTEGER) c.fail(`sample ${n}: series ref out of range`, at);
     refs[n] = ref;
-    ts[n] = baseT + c.varint();
+    ts[n] = c.delta(baseT);
     c.floatInto(vb, n);
     n++;
   }
