@@ -222,7 +222,7 @@ export class WalReader {
         if (compressed && this.snappyLen > 0) {
           const out = snappyDecompress(this.snappy.subarray(0, this.snappyLen));
           if (typeof out === 'string') throw new ReadFailure(out);
-          this.current = out;
+          this.current = new Uint8Array(out.buffer, out.byteOffset, out.length);
         } else {
           this.current = this.rec.subarray(0, this.recLen);
         }

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { RecordType, decodeSamples, recordType, SampleColumns } from '../../../src/tsdb/record/index.js';
 import { SNAPPY_FLAG, WalWriter, replayWal } from '../../../src/tsdb/wal/index.js';
 import {
-  GO_NAN_BITS, STALE_BITS, SeriesSamples, bitsOf, dumpLines, firstDifference, parseDump, readRecords, scanFragments, tempDir,
+  GO_NAN_BITS, STALE_BITS, SeriesSamples, bitsOf, dumpLines, firstDifference, parseDump, readRecords, sameRecords, scanFragments, tempDir,
 } from './helpers.js';
 
 const FIXTURES = join(import.meta.dirname, '../../fixtures/wal');
@@ -98,7 +98,7 @@ describe.each(['wal-snappy', 'wal-plain'])('Prometheus 2.42 WAL %s', (name) => {
     for (const r of records) w.log([r]);
     await w.close();
     const ours = readFileSync(join(out, '00000000'));
-    expect(readRecords(out)).toEqual(records);
+    expect(sameRecords(readRecords(out), records)).toBe(true);
     if (name === 'wal-plain') {
       // Without compression the layout depends only on the records: byte for byte Prometheus's segment.
       expect(Buffer.compare(ours, segment)).toBe(0);

@@ -23,12 +23,17 @@ export function readRecords(dir: string): Uint8Array[] {
   for (const s of listSegments(dir)) {
     const r = new WalReader([s]);
     try {
-      while (r.next()) out.push(r.record().slice());
+      while (r.next()) out.push(new Uint8Array(r.record()));
     } finally {
       r.close();
     }
   }
   return out;
+}
+
+/** Fast equality of two record lists (vitest's deep equality walks large arrays element by element). */
+export function sameRecords(a: readonly Uint8Array[], b: readonly Uint8Array[]): boolean {
+  return a.length === b.length && a.every((x, i) => Buffer.from(x.buffer, x.byteOffset, x.length).equals(b[i]!));
 }
 
 export interface Fragment {
