@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+// Entry point of the `promwasm` executable. The exit code is set, not forced, so that buffered output
+// reaches a pipe before the process ends.
+
+import { runCli } from './cli.js';
+
+process.exitCode = await runCli(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr });
