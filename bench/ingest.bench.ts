@@ -8,7 +8,7 @@
 import { Agent, request } from 'node:http';
 import snappy from 'snappy';
 import { cpuSeconds, rssBytes } from './lib/proc.js';
-import { encodeLabels, encodeWriteRequest } from './lib/rw-encode.js';
+import { encodeLabels, encodeWriteRequest } from '../test/helpers/rw-encode.js';
 import { hasPrometheus, startPrometheus, startPromwasm, type ServerUnderTest } from './lib/servers.js';
 import type { Label } from '../src/model/labels.js';
 

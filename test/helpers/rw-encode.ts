@@ -1,5 +1,5 @@
-// A minimal remote-write 1.0 encoder for load generation: labels of each series are
-// encoded once, then every request only appends the sample fields. Bench-only code.
+// A minimal remote-write 1.0 encoder for tests and load generation: labels of each series are
+// encoded once, then every request only appends the sample fields.
 
 import { compareStrings, type Labels } from '../../src/model/labels.js';
 

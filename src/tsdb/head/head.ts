@@ -192,7 +192,7 @@ export class Head implements Appendable {
       if (t > maxT) maxT = t;
     }
     if (m > 0) {
-      this.store.append(handles, bts, this.batchVs, m);
+      this.store.append(handles, bts, this.batchVs, 0, m);
       if (minT < this.minTime) this.minTime = minT;
       if (maxT > this.maxTime) this.maxTime = maxT;
     }

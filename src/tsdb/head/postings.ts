@@ -1,5 +1,6 @@
-import { compareStrings } from '../../model/labels.js';
-import type { Labels } from '../../model/labels.js';
+import { compareStrings, type Labels } from '../../model/labels.js';
+import type { PostingsIndex } from '../index/postings-for-matchers.js';
+import { EMPTY_POSTINGS, unionPostings } from '../index/postings.js';
 
 /**
  * A growable, sorted list of series refs. Refs are handed out in increasing order
@@ -53,8 +54,9 @@ export class RefList {
 /**
  * In-memory postings of the head: for every label pair, the sorted refs of the
  * series that carry it, plus the list of all refs (Prometheus's MemPostings).
+ * Implements the index seam that matcher evaluation runs on.
  */
-export class MemPostings {
+export class MemPostings implements PostingsIndex {
   private readonly byName = new Map<string, Map<string, RefList>>();
   private readonly all = new RefList();
 
@@ -88,12 +90,16 @@ export class MemPostings {
     }
   }
 
-  allRefs(): Uint32Array {
+  allPostings(): Uint32Array {
     return this.all.toArray();
   }
 
   get(name: string, value: string): Uint32Array {
-    return this.byName.get(name)?.get(value)?.toArray() ?? new Uint32Array(0);
+    return this.byName.get(name)?.get(value)?.toArray() ?? EMPTY_POSTINGS;
+  }
+
+  postings(name: string, values: readonly string[]): Uint32Array {
+    return unionPostings(values.map((v) => this.get(name, v)));
   }
 
   /** Label names, sorted by UTF-8 bytes. */
@@ -106,64 +112,4 @@ export class MemPostings {
     const values = this.byName.get(name);
     return values ? [...values.keys()].sort(compareStrings) : [];
   }
-
-  /** The refs of every series whose label `name` has a value accepted by `accept`, merged and sorted. */
-  matching(name: string, accept: (value: string) => boolean): Uint32Array {
-    const values = this.byName.get(name);
-    if (!values) return new Uint32Array(0);
-    const parts: Uint32Array[] = [];
-    for (const [value, list] of values) if (accept(value)) parts.push(list.toArray());
-    return mergeSorted(parts);
-  }
-}
-
-/** Union of sorted ref lists. */
-export function mergeSorted(parts: Uint32Array[]): Uint32Array {
-  if (parts.length === 0) return new Uint32Array(0);
-  if (parts.length === 1) return parts[0]!;
-  let total = 0;
-  for (const p of parts) total += p.length;
-  const out = new Uint32Array(total);
-  let n = 0;
-  for (const p of parts) {
-    out.set(p, n);
-    n += p.length;
-  }
-  out.sort();
-  let w = 0;
-  for (let r = 0; r < out.length; r++) if (w === 0 || out[r] !== out[w - 1]) out[w++] = out[r]!;
-  return out.subarray(0, w);
-}
-
-/** Intersection of sorted ref lists. */
-export function intersectSorted(a: Uint32Array, b: Uint32Array): Uint32Array {
-  const out = new Uint32Array(Math.min(a.length, b.length));
-  let i = 0;
-  let j = 0;
-  let n = 0;
-  while (i < a.length && j < b.length) {
-    const x = a[i]!;
-    const y = b[j]!;
-    if (x === y) {
-      out[n++] = x;
-      i++;
-      j++;
-    } else if (x < y) i++;
-    else j++;
-  }
-  return out.subarray(0, n);
-}
-
-/** Refs of `a` not in `b` (both sorted). */
-export function subtractSorted(a: Uint32Array, b: Uint32Array): Uint32Array {
-  const out = new Uint32Array(a.length);
-  let j = 0;
-  let n = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    while (j < b.length && b[j]! < x) j++;
-    if (j < b.length && b[j] === x) continue;
-    out[n++] = x;
-  }
-  return out.subarray(0, n);
 }

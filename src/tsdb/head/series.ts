@@ -28,8 +28,6 @@ export class MemSeries {
   lastT = -Infinity;
   closed: ClosedChunk[] = [];
   meta: Metadata | undefined;
-  /** Segment index of the last WAL record that mentioned this series (for checkpoints). */
-  lastWalSegment = 0;
 
   constructor(
     readonly ref: number,
@@ -41,6 +39,16 @@ export class MemSeries {
   minTime(): number {
     if (this.closed.length > 0) return this.closed[0]!.minT;
     return this.headChunk !== 0 && this.chunkSamples > 0 ? this.chunkMinT : Infinity;
+  }
+
+  /** Handles of the chunks (closed, then open) that overlap [mint, maxt], oldest first. */
+  chunkHandles(mint: number, maxt: number): number[] {
+    const out: number[] = [];
+    for (const c of this.closed) if (c.minT <= maxt && mint <= c.maxT) out.push(c.handle);
+    if (this.headChunk !== 0 && this.chunkSamples > 0 && this.chunkMinT <= maxt && mint <= this.lastT) {
+      out.push(this.headChunk);
+    }
+    return out;
   }
 
   /**
