@@ -16,8 +16,8 @@ export function formatGoFloat(v: number): string {
 
 /**
  * Re-spells JavaScript's shortest representation of a number outside [1e-4, 1e6) as `d.ddde±XX`.
- * The input is either exponent form already ("1.5e-7", "1e+21") or a plain integer ("1234500") or
- * a small fraction ("0.00001234").
+ * The input is either exponent form already ("1.5e-7", "1e+21"), or a number of at least 1e6 in
+ * fixed notation ("1234500", "9999999.999999821"), or a fraction below 1e-4 ("0.00001234").
  */
 function exponentForm(js: string): string {
   let sign = '';
@@ -38,8 +38,10 @@ function exponentForm(js: string): string {
     digits = s.slice(i);
     exp = 1 - i;
   } else {
-    digits = s.replace(/0+$/, '');
-    exp = s.length - 1;
+    const dot = s.indexOf('.');
+    const intPart = dot < 0 ? s : s.slice(0, dot);
+    digits = (dot < 0 ? s : intPart + s.slice(dot + 1)).replace(/0+$/, '');
+    exp = intPart.length - 1;
   }
   const mantissa = digits.length > 1 ? digits[0] + '.' + digits.slice(1) : digits;
   const expSign = exp < 0 ? '-' : '+';
