@@ -2,26 +2,56 @@
 // `bstream`. A position is a bit offset from the first byte of the chunk (which includes its 2-byte header).
 //
 // Both directions touch whole 64-bit words, so callers guarantee slack after the last meaningful byte:
-// 9 bytes from byte `pos >> 3` for a write, 9 bytes for a peek (decoders check for overrun once per sample,
-// so a truncated chunk needs up to a sample's worth more; see STREAM_SLACK).
+// 8 bytes for the writer's final store, 9 for a peek; decoders check for overrun once per sample, so a
+// truncated chunk may be read up to a sample's worth further (see STREAM_SLACK).
 
 /** Bytes that must be addressable past the end of a stream: one widest sample (19 bytes) plus a 9-byte window. */
 export const STREAM_SLACK: u32 = 32;
 
+// The writer's registers. Bits collect in `acc` and reach memory a whole 64-bit word at a time, so no
+// write ever reloads bytes it has just stored.
+let writeAt: usize = 0; // byte address where `acc` belongs
+let acc: u64 = 0; //     pending bits, left-aligned; everything after them is 0
+let accBits: u32 = 0; // number of pending bits, < 64
+
+/** Starts writing at bit `pos` of the stream at `buf`; bits after `pos` in its byte must be 0. */
+// @ts-ignore: decorator
+@inline export function beginWrite(buf: usize, pos: u32): void {
+  writeAt = buf + (pos >>> 3);
+  accBits = pos & 7;
+  acc = accBits ? <u64>load<u8>(writeAt) << 56 : 0;
+}
+
+/** Appends the low `n` bits of `bits` (1 <= n <= 64; higher bits of `bits` must be 0). */
+// @ts-ignore: decorator
+@inline export function writeBits(bits: u64, n: u32): void {
+  const free: u32 = 64 - accBits;
+  if (n < free) {
+    acc |= bits << (free - n);
+    accBits += n;
+  } else {
+    const spill = n - free; // bits that do not fit this word
+    store<u64>(writeAt, bswap<u64>(acc | (bits >>> spill)));
+    writeAt += 8;
+    acc = spill ? bits << (64 - spill) : 0;
+    accBits = spill;
+  }
+}
+
+/** True when the stream ends on a byte boundary. */
+// @ts-ignore: decorator
+@inline export function writeAligned(): bool {
+  return (accBits & 7) == 0;
+}
+
 /**
- * Writes the low `n` bits of `bits` (1 <= n <= 64, higher bits of `bits` must be 0) at bit `pos` of `buf`
- * and returns the position after them. Every bit after the field in the touched bytes is cleared, so the
- * buffer never needs zeroing ahead of time and unused low bits of the last byte are always 0.
+ * Stores the pending bits (8 bytes, the unused low bits 0) and returns the stream's length in bits.
+ * After it, the byte at the end position is 0 whenever that position is byte-aligned.
  */
 // @ts-ignore: decorator
-@inline export function writeBits(buf: usize, pos: u32, bits: u64, n: u32): u32 {
-  const at = buf + (pos >>> 3);
-  const shift = pos & 7;
-  const field = bits << (64 - n); // left-aligned; a shift count of 64 is taken mod 64, i.e. 0 for n = 64
-  const kept = bswap<u64>(load<u64>(at)) & ~(u64.MAX_VALUE >>> shift);
-  store<u64>(at, bswap<u64>(kept | (field >>> shift)));
-  if (shift + n > 64) store<u8>(at, <u8>(field << (8 - shift)), 8);
-  return pos + n;
+@inline export function endWrite(buf: usize): u32 {
+  store<u64>(writeAt, bswap<u64>(acc));
+  return (<u32>(writeAt - buf) << 3) + accBits;
 }
 
 /** The 64 bits starting at bit `pos`, left-aligned (bits past the stream's end are whatever follows it). */

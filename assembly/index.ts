@@ -2,8 +2,8 @@
 // goes through linear memory (see docs/wasm-abi.md). Every function that can fail returns a negative
 // status (errors.ts) and leaves the failing index in lastErrorIndex()/lastErrorSample().
 
-import { appendSample, resetEncoder, encodedLength, decodeChunk, STATE_SIZE, MAX_SAMPLES } from './xor';
-import { fail, errorIndex, errorSample, ERR_BAD_TIMESTAMP, ERR_TOO_MANY_SAMPLES } from './errors';
+import { encodeSamples, resetEncoder, encodedLength, decodeChunk, STATE_SIZE, MAX_SAMPLES } from './xor';
+import { fail, errorIndex, errorSample, ERR_TOO_MANY_SAMPLES } from './errors';
 
 export { chunksCreate, chunksAppend, chunksInfo, chunksDecode, chunksFree, chunksLive } from './head-chunks';
 
@@ -32,13 +32,8 @@ const encoder = memory.data(<i32>STATE_SIZE, 8);
 export function encodeXor(ts: usize, vs: usize, n: u32, out: usize): i32 {
   if (n > MAX_SAMPLES) return fail(ERR_TOO_MANY_SAMPLES, MAX_SAMPLES);
   resetEncoder(encoder, out);
-  for (let i: u32 = 0; i < n; i++) {
-    const tf = load<f64>(ts + (<usize>i << 3));
-    const t = <i64>tf;
-    if (<f64>t != tf) return fail(ERR_BAD_TIMESTAMP, i);
-    appendSample(encoder, out, t, load<u64>(vs + (<usize>i << 3)));
-  }
-  return <i32>encodedLength(encoder);
+  const status = encodeSamples(encoder, out, ts, vs, n);
+  return status < 0 ? status : <i32>encodedLength(encoder);
 }
 
 /**

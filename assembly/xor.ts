@@ -6,8 +6,8 @@
 //   sample i   timestamp delta-of-delta in a prefix-coded bucket, XOR value
 // Timestamps are int64 milliseconds; values travel as raw IEEE bits so NaN payloads survive.
 
-import { writeBits, peekBits, readBits } from './bitstream';
-import { fail, ERR_SHORT_CHUNK, ERR_TRUNCATED, ERR_VARINT_OVERFLOW, ERR_BAD_WINDOW } from './errors';
+import { beginWrite, writeBits, writeAligned, endWrite, peekBits, readBits } from './bitstream';
+import { fail, ERR_SHORT_CHUNK, ERR_TRUNCATED, ERR_VARINT_OVERFLOW, ERR_BAD_WINDOW, ERR_BAD_TIMESTAMP } from './errors';
 
 // Encoder state, kept in memory so an open chunk can be appended to across calls.
 export const STATE_T: usize = 0; //          i64  timestamp of the last sample
@@ -29,7 +29,7 @@ export function resetEncoder(s: usize, d: usize): void {
   memory.fill(s, 0, STATE_SIZE);
   store<u32>(s, 16, STATE_BITS);
   store<u8>(s, 0xff, STATE_LEADING);
-  store<u16>(d, 0);
+  store<u64>(d, 0); // the header, and zeros after it as beginWrite expects
 }
 
 /** Byte length of the chunk encoded so far, header included. */
@@ -39,32 +39,60 @@ export function resetEncoder(s: usize, d: usize): void {
 }
 
 /**
- * Appends one sample. The caller guarantees the chunk has fewer than MAX_SAMPLES samples and that
- * 64 bytes from the current end are writable.
+ * Appends one sample to the chunk with state `s` and bytes at `d`. The caller guarantees fewer than
+ * MAX_SAMPLES samples so far and 32 writable bytes after the current end.
  */
 export function appendSample(s: usize, d: usize, t: i64, v: u64): void {
+  beginWrite(d, load<u32>(s, STATE_BITS));
+  encodeSample(s, t, v);
+  store<u32>(s, endWrite(d), STATE_BITS);
+  store<u16>(d, bswap<u16>(<u16>load<u32>(s, STATE_COUNT)));
+}
+
+/**
+ * Encodes samples i < n (timestamps f64 ms at `ts`, value bits at `vs`) into the empty chunk with state `s`
+ * and bytes at `d`, which has room for 20 * n + 32 bytes. Returns n, or ERR_BAD_TIMESTAMP with the index.
+ */
+export function encodeSamples(s: usize, d: usize, ts: usize, vs: usize, n: u32): i32 {
+  beginWrite(d, load<u32>(s, STATE_BITS));
+  for (let i: u32 = 0; i < n; i++) {
+    const tf = load<f64>(ts + (<usize>i << 3));
+    const t = <i64>tf;
+    if (<f64>t != tf) {
+      store<u32>(s, endWrite(d), STATE_BITS);
+      return fail(ERR_BAD_TIMESTAMP, i);
+    }
+    encodeSample(s, t, load<u64>(vs + (<usize>i << 3)));
+  }
+  store<u32>(s, endWrite(d), STATE_BITS);
+  store<u16>(d, bswap<u16>(<u16>load<u32>(s, STATE_COUNT)));
+  return <i32>n;
+}
+
+/** One sample into the open writer (bitstream.ts), updating the state at `s`. */
+// @ts-ignore: decorator
+@inline function encodeSample(s: usize, t: i64, v: u64): void {
   const count = load<u32>(s, STATE_COUNT);
-  let pos = load<u32>(s, STATE_BITS);
-  let emptyTail: u32 = 0;
+  let emptyTail = false;
 
   if (count == 0) {
-    pos = writeUvarint(d, pos, (<u64>t << 1) ^ <u64>(t >> 63)); // zig-zag, as Go's PutVarint
-    pos = writeBits(d, pos, v, 64);
+    writeUvarint((<u64>t << 1) ^ <u64>(t >> 63)); // zig-zag, as Go's PutVarint
+    writeBits(v, 64);
     store<i64>(s, t, STATE_FIRST_T);
     // Sample 0 ends byte-aligned after whole-byte writes: Go's bstream has appended an empty byte.
-    emptyTail = 1;
+    emptyTail = true;
   } else {
     const delta = t - load<i64>(s, STATE_T);
     if (count == 1) {
-      pos = writeUvarint(d, pos, <u64>delta);
+      writeUvarint(<u64>delta);
     } else {
-      pos = writeDeltaOfDelta(d, pos, delta - load<i64>(s, STATE_T_DELTA));
+      writeDeltaOfDelta(delta - load<i64>(s, STATE_T_DELTA));
     }
     store<i64>(s, delta, STATE_T_DELTA);
 
     const x = v ^ load<u64>(s, STATE_V);
     if (x == 0) {
-      pos = writeBits(d, pos, 0, 1);
+      writeBits(0, 1);
     } else {
       let leading = <u32>clz<u64>(x);
       const trailing = <u32>ctz<u64>(x);
@@ -75,38 +103,35 @@ export function appendSample(s: usize, d: usize, t: i64, v: u64): void {
       if (windowLeading != 0xff && leading >= windowLeading && trailing >= windowTrailing) {
         // '10': the meaningful bits fit the current window.
         width = 64 - windowLeading - windowTrailing;
-        pos = writeBits(d, pos, 0b10, 2);
-        pos = writeBits(d, pos, x >>> windowTrailing, width);
+        writeBits(0b10, 2);
+        writeBits(x >>> windowTrailing, width);
       } else {
         // '11', 5 bits leading zeros, 6 bits width (64 is written as 0), then the bits: a new window.
         width = 64 - leading - trailing;
-        pos = writeBits(d, pos, (0b11 << 11) | (<u64>leading << 6) | <u64>(width & 63), 13);
-        pos = writeBits(d, pos, x >>> trailing, width);
+        writeBits((0b11 << 11) | (<u64>leading << 6) | <u64>(width & 63), 13);
+        writeBits(x >>> trailing, width);
         store<u8>(s, <u8>leading, STATE_LEADING);
         store<u8>(s, <u8>trailing, STATE_TRAILING);
       }
       // Go writes the bits with writeBits: whole bytes first. If those were all of it and they were
       // byte-aligned, its stream has again appended an empty byte.
-      emptyTail = (width & 7) == 0 && (pos & 7) == 0 ? 1 : 0;
+      emptyTail = (width & 7) == 0 && writeAligned();
     }
   }
 
   store<i64>(s, t, STATE_T);
   store<u64>(s, v, STATE_V);
-  store<u32>(s, pos, STATE_BITS);
   store<u32>(s, count + 1, STATE_COUNT);
-  store<u8>(s, <u8>emptyTail, STATE_EMPTY_TAIL);
-  store<u16>(d, bswap<u16>(<u16>(count + 1)));
-  if (emptyTail) store<u8>(d + (pos >>> 3), 0);
+  store<u8>(s, emptyTail, STATE_EMPTY_TAIL);
 }
 
 /** Writes Go's uvarint as whole bytes (the position is byte-aligned here). */
-function writeUvarint(d: usize, pos: u32, u: u64): u32 {
+function writeUvarint(u: u64): void {
   while (u >= 0x80) {
-    pos = writeBits(d, pos, (u & 0x7f) | 0x80, 8);
+    writeBits((u & 0x7f) | 0x80, 8);
     u >>>= 7;
   }
-  return writeBits(d, pos, u, 8);
+  writeBits(u, 8);
 }
 
 /**
@@ -114,12 +139,19 @@ function writeUvarint(d: usize, pos: u32, u: u64): u32 {
  * edge is in, the negative edge is not (Go's bitRange).
  */
 // @ts-ignore: decorator
-@inline function writeDeltaOfDelta(d: usize, pos: u32, dod: i64): u32 {
-  if (dod == 0) return writeBits(d, pos, 0, 1);
-  if (dod >= -8191 && dod <= 8192) return writeBits(d, pos, (0b10 << 14) | (<u64>dod & 0x3fff), 16);
-  if (dod >= -65535 && dod <= 65536) return writeBits(d, pos, (0b110 << 17) | (<u64>dod & 0x1ffff), 20);
-  if (dod >= -524287 && dod <= 524288) return writeBits(d, pos, (0b1110 << 20) | (<u64>dod & 0xfffff), 24);
-  return writeBits(d, writeBits(d, pos, 0b1111, 4), <u64>dod, 64);
+@inline function writeDeltaOfDelta(dod: i64): void {
+  if (dod == 0) {
+    writeBits(0, 1);
+  } else if (dod >= -8191 && dod <= 8192) {
+    writeBits((0b10 << 14) | (<u64>dod & 0x3fff), 16);
+  } else if (dod >= -65535 && dod <= 65536) {
+    writeBits((0b110 << 17) | (<u64>dod & 0x1ffff), 20);
+  } else if (dod >= -524287 && dod <= 524288) {
+    writeBits((0b1110 << 20) | (<u64>dod & 0xfffff), 24);
+  } else {
+    writeBits(0b1111, 4);
+    writeBits(<u64>dod, 64);
+  }
 }
 
 /** Largest chunk the format allows: 65535 samples of at most 145 bits, plus the header and both varints. */

@@ -76,18 +76,15 @@ export class HeadChunkStore {
   /** The chunk's bytes (a copy). */
   bytes(handle: number): Uint8Array {
     const view = this.infoRecords([handle]);
-    const at = view.getUint32(0, true);
-    return this.kernel.memory.slice(at, at + view.getUint32(4, true));
+    return this.kernel.copyOut(view.getUint32(0, true), view.getUint32(4, true));
   }
 
   /** Copies of several chunks' bytes, in order. */
   bytesMany(handles: Uint32Array | readonly number[]): Uint8Array[] {
     const view = this.infoRecords(handles);
-    const memory = this.kernel.memory;
-    return Array.from({ length: handles.length }, (_, i) => {
-      const at = view.getUint32(i * INFO_SIZE, true);
-      return memory.slice(at, at + view.getUint32(i * INFO_SIZE + 4, true));
-    });
+    return Array.from({ length: handles.length }, (_, i) =>
+      this.kernel.copyOut(view.getUint32(i * INFO_SIZE, true), view.getUint32(i * INFO_SIZE + 4, true)),
+    );
   }
 
   decode(handle: number, out?: SampleColumns): SampleColumns {

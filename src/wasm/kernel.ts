@@ -44,19 +44,30 @@ export const STREAM_SLACK = 32;
 
 export class WasmKernel {
   readonly exports: KernelExports;
-  private view: Uint8Array;
+  private bytes: Uint8Array;
+  private floats: Float64Array;
 
   constructor() {
     const instance = new WebAssembly.Instance(wasmModule(), { env: { abort: (...at: number[]) => this.abort(at) } });
     this.exports = instance.exports as unknown as KernelExports;
-    this.view = new Uint8Array(this.exports.memory.buffer);
+    this.bytes = new Uint8Array(this.exports.memory.buffer);
+    this.floats = new Float64Array(this.exports.memory.buffer);
   }
 
-  /** The whole linear memory as bytes; call again after any export that may allocate. */
+  /** The whole linear memory as bytes; fetch it again after any export that may allocate. */
   get memory(): Uint8Array {
-    const buffer = this.exports.memory.buffer;
-    if (this.view.buffer !== buffer) this.view = new Uint8Array(buffer);
-    return this.view;
+    if (this.bytes.length === 0) this.rebuildViews(); // growth detached the old buffer
+    return this.bytes;
+  }
+
+  private get memoryFloats(): Float64Array {
+    if (this.floats.length === 0) this.rebuildViews();
+    return this.floats;
+  }
+
+  private rebuildViews(): void {
+    this.bytes = new Uint8Array(this.exports.memory.buffer);
+    this.floats = new Float64Array(this.exports.memory.buffer);
   }
 
   /** Address of a scratch region of at least `size` bytes (its previous contents are gone). */
@@ -68,9 +79,12 @@ export class WasmKernel {
     this.memory.set(length === src.length ? src : src.subarray(0, length), at);
   }
 
-  /** Copies src[start, end) as raw bytes, so NaN payloads are untouched. */
+  /**
+   * Copies src[start, end) to the 8-aligned address `at`. Float64Array to Float64Array copies keep the
+   * bytes as they are (ECMA-262 TypedArray set), so NaN payloads are untouched.
+   */
   writeFloat64(at: number, src: Float64Array, start: number, end: number): void {
-    this.memory.set(new Uint8Array(src.buffer, src.byteOffset + start * 8, (end - start) * 8), at);
+    this.memoryFloats.set(start === 0 && end === src.length ? src : src.subarray(start, end), at / 8);
   }
 
   /** `at` must be 4-aligned. */
@@ -78,9 +92,16 @@ export class WasmKernel {
     new Uint32Array(this.memory.buffer, at, src.length).set(src);
   }
 
-  /** Copies n float64 from memory into target[targetStart...] as raw bytes. */
+  /** Copies n float64 from the 8-aligned address `at` into target[targetStart...], bits unchanged. */
   readFloat64(at: number, n: number, target: Float64Array, targetStart = 0): void {
-    new Uint8Array(target.buffer, target.byteOffset + targetStart * 8, n * 8).set(this.memory.subarray(at, at + n * 8));
+    target.set(this.memoryFloats.subarray(at / 8, at / 8 + n), targetStart);
+  }
+
+  /** A copy of memory[at, at + length) (see copyPool: small copies share a slab). */
+  copyOut(at: number, length: number): Uint8Array {
+    const copy = copyPool.take(length);
+    copy.set(this.memory.subarray(at, at + length));
+    return copy;
   }
 
   /** A DataView over memory[at, at + length), valid until the next export call. */
@@ -120,9 +141,30 @@ export class WasmKernel {
     if (!at) return '';
     const bytes = this.memory;
     const length = new DataView(bytes.buffer).getUint32(at - 4, true);
-    return Buffer.from(bytes.subarray(at, at + length)).toString('utf16le');
+    return Buffer.from(bytes.buffer, at, length).toString('utf16le');
   }
 }
+
+/**
+ * Plain Uint8Arrays carved from shared 8 KiB slabs, as Node's Buffer pool does: allocating a separate
+ * ArrayBuffer costs far more than copying a chunk of a few hundred bytes. A copy's `buffer` is the slab,
+ * so readers must use byteOffset/byteLength, as with any view.
+ */
+const copyPool = {
+  SLAB: 8192,
+  slab: new ArrayBuffer(0),
+  used: 0,
+  take(length: number): Uint8Array {
+    if (length > this.SLAB >>> 2) return new Uint8Array(length);
+    if (this.used + length > this.slab.byteLength) {
+      this.slab = new ArrayBuffer(this.SLAB);
+      this.used = 0;
+    }
+    const view = new Uint8Array(this.slab, this.used, length);
+    this.used = align8(this.used + length);
+    return view;
+  },
+};
 
 /** Rounds up to a multiple of 8, the alignment of every region laid out in scratch. */
 export function align8(n: number): number {

@@ -39,7 +39,7 @@ export function encodeXorChunk(ts: Float64Array, vs: Float64Array, start = 0, en
     const i = start + k.exports.lastErrorIndex();
     throw new RangeError(`encodeXorChunk: timestamp ${ts[i]} at index ${i} is not an integer number of milliseconds`);
   }
-  return k.memory.slice(outAt, outAt + length);
+  return k.copyOut(outAt, length);
 }
 
 /** Sample count in the header of an XOR chunk (callers have checked it has 2 bytes). */
