@@ -15,6 +15,8 @@ import type { ListenAddress, ServerOptions } from './options.js';
 import type { DB, OpenDB } from './storage-seam.js';
 import { BUILD_INFO } from './version.js';
 
+const IDLE_REAP_INTERVAL_MS = 50;
+
 /** What a web plugin factory gets to build its plugins from. */
 export interface PluginContext {
   /** The storage's appendable; throws "TSDB not ready" until the storage is open. */
@@ -153,7 +155,16 @@ export class PromwasmServer {
   private async shutdown(): Promise<void> {
     this.readiness.set(false);
     // Stops accepting; requests in flight finish, new ones on open connections get 503.
-    await this.app.close();
+    // Like Go's http.Server.Shutdown, keep closing connections as they turn idle: fastify
+    // closes the idle ones only once, and a keep-alive connection whose request was in flight
+    // would otherwise hold the shutdown until its keep-alive timeout.
+    const closing = this.app.close();
+    const reaper = setInterval(() => this.app.server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
+    try {
+      await closing;
+    } finally {
+      clearInterval(reaper);
+    }
     const db = this.db ?? (await this.opening?.catch(() => undefined));
     this.db = undefined;
     if (db === undefined) return;

@@ -14,6 +14,7 @@ export class FakeStorage {
   opened: DBOptions | undefined;
   closed = 0;
   stats: DBStats = { numSeries: 0, minTime: 2 ** 63, maxTime: -(2 ** 63), numChunks: 0, samplesAppended: 0 };
+  private pending: Promise<void> = Promise.resolve();
   private releaseOpen: (() => void) | undefined;
   private failOpen: Error | undefined;
 
@@ -29,8 +30,6 @@ export class FakeStorage {
   failNextOpen(err: Error): void {
     this.failOpen = err;
   }
-
-  private pending: Promise<void> = Promise.resolve();
 
   readonly openDB: OpenDB = async (options) => {
     await this.pending;
@@ -61,5 +60,13 @@ export class LogCapture {
 
   get text(): string {
     return this.lines.join('');
+  }
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached');
+    await new Promise((resolve) => setTimeout(resolve, 5));
   }
 }
