@@ -3,7 +3,7 @@
 // SIGHUP reloads the configuration. A second termination signal exits at once.
 
 import { resolve } from 'node:path';
-import { ConfigError, loadConfig, type LoadedConfig } from '../config/default-config.js';
+import { ConfigError, DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/default-config.js';
 import { createLogger, type LogSink, type Logger } from '../logging.js';
 import { FlagError, parseArgs, usage } from './flags.js';
 import { resolveOptions, type ServerOptions } from './options.js';
@@ -61,7 +61,7 @@ export async function runServer(argv: readonly string[], deps: ServerDeps, env: 
   } catch (err) {
     if (!(err instanceof FlagError)) throw err;
     io.stderr(`Error parsing commandline arguments: ${err.message}\n`);
-    io.stderr(err.exitCode === EXIT_FAILURE ? `${PROGRAM}: error: ${err.message}, try --help\n` : `usage: ${PROGRAM} [<flags>]; see --help\n`);
+    io.stderr(`${PROGRAM}: error: ${err.message}, try --help\n`);
     return err.exitCode;
   }
 
@@ -102,6 +102,7 @@ export async function runServer(argv: readonly string[], deps: ServerDeps, env: 
 /** Loads the configuration at startup; logs and answers undefined when it is invalid. */
 async function loadStartupConfig(options: ServerOptions, logger: Logger): Promise<LoadedConfig | undefined> {
   const file = options.configFile;
+  logger.info({ filename: file ?? DEFAULT_CONFIG_SOURCE }, 'Loading configuration file');
   try {
     const loaded = await loadConfig(file);
     outOfOrderTimeWindowMs(loaded);

@@ -4,7 +4,7 @@
 
 import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
-import { loadConfig, type LoadedConfig } from '../config/default-config.js';
+import { DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/default-config.js';
 import type { Logger } from '../logging.js';
 import { DurationError, parseDuration } from '../model/duration.js';
 import type { Appendable, Appender } from '../storage/interface.js';
@@ -132,7 +132,8 @@ export class PromwasmServer {
   /** Re-reads the configuration file; on failure the old configuration stays and the error is thrown. */
   async reloadConfig(): Promise<void> {
     const file = this.options.configFile;
-    this.logger.info({ filename: file ?? '<built-in default>' }, 'Loading configuration file');
+    const filename = file ?? DEFAULT_CONFIG_SOURCE;
+    this.logger.info({ filename }, 'Loading configuration file');
     try {
       const loaded = await loadConfig(file);
       outOfOrderTimeWindowMs(loaded); // validates the one field the server reads
@@ -143,7 +144,7 @@ export class PromwasmServer {
       throw err;
     }
     this.selfMetrics.configLoaded(true, Date.now());
-    this.logger.info({ filename: file ?? '<built-in default>' }, 'Completed loading of configuration file');
+    this.logger.info({ filename }, 'Completed loading of configuration file');
   }
 
   /** Stops gracefully; safe to call at any point of start(), and more than once. */
