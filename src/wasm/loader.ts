@@ -11,14 +11,24 @@ interface SeaApi {
   getAsset(key: string): ArrayBuffer;
 }
 
+/** Environment variable naming another module file to load, e.g. build/debug.wasm (its runtime checks on). */
+export const WASM_FILE_ENV = 'PROMWASM_WASM_FILE';
+
 /**
- * The module's bytes: from the single-executable asset when running as one, else build/release.wasm,
- * two levels above this file (src/wasm/ under tsx/vitest, dist/wasm/ after tsc).
+ * The module's bytes: from the single-executable asset when running as one, else from $PROMWASM_WASM_FILE
+ * if set, else build/release.wasm two levels above this file (src/wasm/ under tsx/vitest, dist/wasm/
+ * after tsc).
  */
 export function loadWasmBytes(): Uint8Array {
   const sea = seaApi();
   if (sea?.isSea()) return new Uint8Array(sea.getAsset(WASM_SEA_ASSET));
-  return readFileSync(new URL('../../build/release.wasm', import.meta.url));
+  const file = process.env[WASM_FILE_ENV] || new URL('../../build/release.wasm', import.meta.url);
+  try {
+    return readFileSync(file);
+  } catch (e) {
+    const hint = (e as NodeJS.ErrnoException).code === 'ENOENT' ? ' (run `npm run asbuild` to build it)' : '';
+    throw new Error(`cannot read the WebAssembly module ${file instanceof URL ? file.pathname : file}${hint}`, { cause: e });
+  }
 }
 
 /** node:sea when this Node has it (20.12+); a CommonJS bundle (as inside a SEA) brings its own require. */

@@ -42,15 +42,22 @@ export function encodeXorChunk(ts: Float64Array, vs: Float64Array, start = 0, en
   return k.copyOut(outAt, length);
 }
 
-/** Sample count in the header of an XOR chunk (callers have checked it has 2 bytes). */
-function headerCount(chunk: Uint8Array): number {
-  return (chunk[0]! << 8) | chunk[1]!;
-}
-
-function checkHeader(chunk: Uint8Array, where: ChunkLocation | undefined): void {
+/**
+ * Checks the header and returns the sample count, refusing counts the bytes cannot possibly hold, so that
+ * a corrupt header never makes us allocate output for 65535 samples per 3-byte chunk. The least a sample
+ * takes: sample 0 a 1-byte varint and 64 value bits, sample 1 a 1-byte varint and 1 bit, then 2 bits each.
+ */
+function checkHeader(chunk: Uint8Array, where: ChunkLocation | undefined): number {
   if (chunk.length < 2) {
     throw new CorruptionError(`XOR chunk of ${chunk.length} bytes is shorter than its 2-byte header`, where?.file, where?.offset);
   }
+  const count = (chunk[0]! << 8) | chunk[1]!;
+  const bits = 8 * (chunk.length - 2);
+  const most = bits < 72 ? 0 : bits < 81 ? 1 : 2 + Math.floor((bits - 81) / 2);
+  if (count > most) {
+    throw new CorruptionError(`XOR chunk of ${chunk.length} bytes cannot hold the ${count} samples its header promises`, where?.file, where?.offset);
+  }
+  return count;
 }
 
 /**
@@ -59,8 +66,7 @@ function checkHeader(chunk: Uint8Array, where: ChunkLocation | undefined): void 
  * last sample are ignored, as Prometheus does.
  */
 export function decodeXorChunk(chunk: Uint8Array, out?: SampleColumns, where?: ChunkLocation): SampleColumns {
-  checkHeader(chunk, where);
-  const count = headerCount(chunk);
+  const count = checkHeader(chunk, where);
   const length = Math.min(chunk.length, MAX_CHUNK_BYTES);
 
   const k = kernel();
@@ -94,8 +100,7 @@ export function decodeXorChunks(chunks: readonly Uint8Array[], out?: SampleColum
   let bytes = 0;
   for (let i = 0; i < chunks.length; i++) {
     const chunk = chunks[i]!;
-    checkHeader(chunk, locate(where, i));
-    counts[i] = headerCount(chunk);
+    counts[i] = checkHeader(chunk, locate(where, i));
     total += counts[i]!;
     bytes += Math.min(chunk.length, MAX_CHUNK_BYTES);
   }

@@ -163,7 +163,7 @@ describe('hostile chunks', () => {
         if (length >= needed) {
           expect(decodeXorChunk(cut).length).toBe(count);
         } else {
-          expectCorrupt(cut, new RegExp(`ends inside sample \\d+ of the ${count}`));
+          expectCorrupt(cut, new RegExp(`(ends inside sample \\d+ of|cannot hold) the ${count}`));
         }
       }
     }
@@ -176,7 +176,7 @@ describe('hostile chunks', () => {
       for (const claim of [count + 20, 0xffff]) {
         lying[0] = claim >> 8;
         lying[1] = claim & 0xff;
-        expectCorrupt(lying, new RegExp(`ends inside sample \\d+ of the ${claim}`));
+        expectCorrupt(lying, new RegExp(`(ends inside sample \\d+ of|cannot hold) the ${claim}`));
       }
       // One more sample may fit the padding bits ('0' dod, '0' value = 2 bits): decoders agree either way.
       lying[0] = (count + 1) >> 8;
@@ -185,11 +185,17 @@ describe('hostile chunks', () => {
       try {
         reference = referenceDecodeXor(lying).timestamps;
       } catch {
-        expectCorrupt(lying, /ends inside sample/);
+        expectCorrupt(lying, /ends inside sample|cannot hold/);
       }
       if (reference) expect(decodeXorChunk(lying).timestamps).toEqual(reference);
     }
-    expectCorrupt(new Uint8Array([0xff, 0xff, 0x02]), /ends inside sample 0 of the 65535/);
+    expectCorrupt(new Uint8Array([0xff, 0xff, 0x02]), /3 bytes cannot hold the 65535 samples/);
+    // The bound is exact for the smallest samples: 1 varint byte + 64 value bits, then 1 byte + '0', then
+    // '00' each. 14 bytes leave 15 bits after sample 1: 7 more samples.
+    const smallest = Uint8Array.from([0, 9, 0, ...Array(8).fill(0), 0x01, 0, 0]);
+    expect(decodeXorChunk(smallest).length).toBe(9);
+    smallest[1] = 10;
+    expectCorrupt(smallest, /14 bytes cannot hold the 10 samples/);
   });
 
   it('an overlong timestamp varint', () => {
@@ -226,7 +232,12 @@ describe('hostile chunks', () => {
   it('names the failing chunk when decoding many', () => {
     const chunks = [good[0]!, good[1]!.slice(0, 5), good[2]!];
     expect(() => decodeXorChunks(chunks, undefined, { file: 'seg', offsets: [8, 100, 200] })).toThrow(
-      /^seg at offset 100: XOR chunk of 5 bytes ends inside sample/,
+      /^seg at offset 100: XOR chunk of 5 bytes cannot hold the \d+ samples/,
+    );
+    // A failure found inside the decoder (not by the header check) names its chunk too.
+    const badWindow = Uint8Array.from([0, 2, 0, ...Array(8).fill(0), 0x01, 0b11_11111_1, 0b01000_000, 0, 0, 0, 0, 0, 0]);
+    expect(() => decodeXorChunks([good[0]!, good[1]!, badWindow], undefined, { file: 'seg', offsets: [8, 100, 200] })).toThrow(
+      /^seg at offset 200: XOR chunk: sample 1 declares an XOR window of more than 64 bits/,
     );
   });
 });
