@@ -232,7 +232,7 @@ function resolveSymbols(out: DecodedWriteRequest, refs: SymbolRefs): void {
       error = checkRefs(refs.exemplarRefs, refs.exemplarStart[k]!, refs.exemplarStart[k + 1]!, n, 'exemplar labels_refs');
     }
     if (error !== null) {
-      out.setLabels(i, { labels: [], error: `series ${i}: ${error}` });
+      out.setLabels(i, { labels: [], error: `parsing series ${i}: ${error}` });
       out.seriesMetadata[i] = null;
       continue;
     }

@@ -210,7 +210,7 @@ export class ProtoReader {
       len = this.hi * TWO_32 + this.lo;
     }
     const remaining = end - this.pos;
-    if (len > remaining) this.fail(`length ${len} exceeds the ${remaining} remaining bytes`, at);
+    if (len > remaining) this.fail(`length ${uint64String(this.hi, this.lo, len)} exceeds the ${remaining} remaining bytes`, at);
     return this.pos + len;
   }
 
@@ -329,7 +329,8 @@ export class ProtoReader {
   }
 }
 
-function uint64String(hi: number, lo: number): string {
+function uint64String(hi: number, lo: number, exact?: number): string {
+  if (exact !== undefined && Number.isSafeInteger(exact)) return String(exact);
   return ((BigInt(hi) << 32n) | BigInt(lo)).toString();
 }
 

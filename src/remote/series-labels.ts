@@ -1,16 +1,16 @@
 // From the label pairs a sender wrote to a label set storage accepts: sorted by name (UTF-8
 // byte order), empty values dropped, and refused when a name is empty or repeated or when no
 // label is left. Prometheus 2.42 does the same on its way into the head (labelProtosToLabels
-// sorts; the head drops empty values and refuses duplicates and empty sets); the messages
-// follow its wording.
+// sorts; the head drops empty values and refuses duplicates and empty sets).
 
 import { goQuote } from '../format/go-quote.js';
 import { compareStrings, type Label, type Labels } from '../model/labels.js';
 
-/** A series' label set, or why it cannot be stored. */
-export type NormalizedLabels =
-  | { readonly labels: Labels; readonly error: null }
-  | { readonly labels: Labels; readonly error: string };
+/** A series' label set, or why it cannot be stored (then `labels` is empty). */
+export interface NormalizedLabels {
+  readonly labels: Labels;
+  readonly error: string | null;
+}
 
 const byName = (a: Label, b: Label): number => compareStrings(a.name, b.name);
 
@@ -22,19 +22,23 @@ export function normalizeLabels(names: readonly string[], values: readonly strin
     const value = values[i]!;
     if (value === '') continue;
     const name = names[i]!;
-    if (name === '') return { labels: [], error: `label with an empty name (value ${goQuote(value)}): invalid sample` };
+    if (name === '') return invalid(names, values, n, 'label with an empty name');
     if (sorted && labels.length > 0 && compareStrings(labels[labels.length - 1]!.name, name) >= 0) sorted = false;
     labels.push({ name, value });
   }
-  if (labels.length === 0) return { labels, error: 'empty labelset: invalid sample' };
+  if (labels.length === 0) return invalid(names, values, n, 'no label with a value');
   if (!sorted) {
     labels.sort(byName);
     for (let i = 1; i < labels.length; i++) {
       const name = labels[i]!.name;
-      if (name === labels[i - 1]!.name) {
-        return { labels: [], error: `label name ${goQuote(name)} is not unique: invalid sample` };
-      }
+      if (name === labels[i - 1]!.name) return invalid(names, values, n, `label name ${goQuote(name)} is not unique`);
     }
   }
   return { labels, error: null };
+}
+
+function invalid(names: readonly string[], values: readonly string[], n: number, why: string): NormalizedLabels {
+  let s = '{';
+  for (let i = 0; i < n; i++) s += `${i > 0 ? ', ' : ''}${names[i]}=${goQuote(values[i]!)}`;
+  return { labels: [], error: `invalid labels for series ${s}}: ${why}` };
 }
