@@ -32,8 +32,9 @@ class SegmentStream {
     if (segs.length > 0) this.open(0);
   }
 
-  get segment(): SegmentRef {
-    return this.segs[Math.max(this.cur, 0)]!;
+  /** The segment being read (the first one before reading starts; undefined without segments). */
+  get segment(): SegmentRef | undefined {
+    return this.segs[Math.max(this.cur, 0)];
   }
 
   /**
@@ -148,15 +149,19 @@ export class WalReader {
       result = this.readRecord();
     } catch (e) {
       if (!(e instanceof ReadFailure)) throw e;
-      const s = this.stream.segment;
-      throw new WalCorruptionError(s.dir, s.index, this.stream.off, e.message);
+      throw this.corruption(e.message);
     }
     if (result !== EOF) return true;
     if (this.lastType === FragmentType.First || this.lastType === FragmentType.Middle) {
-      const s = this.stream.segment;
-      throw new WalCorruptionError(s.dir, s.index, this.stream.off, 'last record is torn');
+      throw this.corruption('last record is torn');
     }
     return false;
+  }
+
+  /** Only called after bytes were read, so there is a current segment. */
+  private corruption(reason: string): WalCorruptionError {
+    const s = this.stream.segment!;
+    return new WalCorruptionError(s.dir, s.index, this.stream.off, reason);
   }
 
   /**
@@ -167,9 +172,9 @@ export class WalReader {
     return this.current;
   }
 
-  /** Index of the segment the reader is in. */
+  /** Index of the segment the reader is in (-1 when it was given none). */
   get segment(): number {
-    return this.stream.segment.index;
+    return this.stream.segment?.index ?? -1;
   }
 
   /** Offset in that segment just past the current record (Go's Reader.Offset). */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { CorruptionError } from '../encoding/errors.js';
 import {
   RecordType, SampleColumns, decodeExemplars, decodeHistogramSamples, decodeMetadata, decodeMmapMarkers, decodeSamples,
@@ -41,7 +42,7 @@ export interface ReplayResult {
 /**
  * Replays a WAL directory the way Prometheus's Head.Init does: the newest checkpoint (all its
  * segments as one stream), then every segment after it, each segment read on its own. Segments
- * already covered by the checkpoint are skipped. Synchronous.
+ * already covered by the checkpoint are skipped. A missing directory is an empty WAL. Synchronous.
  *
  * Throws WalCorruptionError at the first unreadable fragment or undecodable record; everything
  * handed to the handler before that is intact. For an error in a WAL segment (not in the
@@ -49,6 +50,7 @@ export interface ReplayResult {
  */
 export function replayWal(dir: string, handler: WalReplayHandler): ReplayResult {
   const state = new ReplayState(handler);
+  if (!existsSync(dir)) return { checkpoint: undefined, firstSegment: 0, lastSegment: -1, records: 0, unknownRecords: 0 };
   const cp = lastCheckpoint(dir);
   if (cp) replaySegments(listSegments(cp.dir), state);
 

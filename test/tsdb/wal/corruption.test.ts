@@ -273,7 +273,7 @@ describe('fuzzing with mutated Prometheus segments (seeded)', () => {
     let errors = 0;
     for (let round = 0; round < 150; round++) {
       const src = r.pick(fixtures);
-      let m = Uint8Array.from(src);
+      let m: Uint8Array = Uint8Array.from(src);
       switch (r.int(0, 3)) {
         case 0: // flip bytes
           for (let k = r.int(1, 8); k > 0; k--) m[r.int(0, m.length - 1)] = r.nextU32() & 0xff;
