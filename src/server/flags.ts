@@ -132,7 +132,8 @@ export function usage(program: string): string {
     if (flag.hidden) continue;
     let left = `    --${flag.name}`;
     if (flag.kind !== 'bool') {
-      const shown = flag.default !== undefined ? JSON.stringify(flag.default) : (flag.placeholder ?? `<${flag.kind}>`);
+      const quoted = flag.kind === 'string' || flag.kind === 'choice' || flag.kind === 'list';
+      const shown = flag.default === undefined ? (flag.placeholder ?? `<${flag.kind}>`) : quoted ? JSON.stringify(flag.default) : flag.default;
       left += `=${shown}`;
       if (flag.kind === 'list') left += ' ...';
     }
