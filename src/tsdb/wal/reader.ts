@@ -144,7 +144,7 @@ export class WalReader {
 
   /** Advances to the next record; false at the end. Throws WalCorruptionError. */
   next(): boolean {
-    let result: boolean | typeof EOF;
+    let result: true | typeof EOF;
     try {
       result = this.readRecord();
     } catch (e) {
@@ -186,7 +186,7 @@ export class WalReader {
     this.stream.close();
   }
 
-  private readRecord(): boolean | typeof EOF {
+  private readRecord(): true | typeof EOF {
     this.recLen = 0;
     this.snappyLen = 0;
     for (let i = 0; ; ) {
