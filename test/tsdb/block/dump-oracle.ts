@@ -1,9 +1,12 @@
 /**
  * The expected dump (fixture dump.txt, written by promtool 2.42) as data, so that time-range and matcher
- * variants can be checked against it: a line's labels are parsed back from Go's quoting.
+ * variants can be checked against it (a line's labels are parsed back from Go's quoting); and our dump.
  */
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
+import { formatGoFloat, formatLabels } from '../../../src/format/index.js';
+import type { Matcher } from '../../../src/model/matchers.js';
+import type { ReadOnlyDB } from '../../../src/tsdb/block/db.js';
 
 export const FIXTURE_DB = new URL('../../fixtures/blocks/', import.meta.url).pathname;
 
@@ -67,4 +70,14 @@ export function parseDump(text: string): DumpLine[] {
 
 export function joinLines(lines: readonly DumpLine[]): string {
   return lines.map((l) => l.text + '\n').join('');
+}
+
+/** What `tsdb dump` prints for a query, computed in-process. */
+export async function dump(db: ReadOnlyDB, matchers: readonly Matcher[], mint: number, maxt: number): Promise<string> {
+  const parts: string[] = [];
+  for await (const s of db.select(matchers, mint, maxt)) {
+    const prefix = formatLabels(s.labels) + ' ';
+    for await (const b of s.batches()) for (let i = 0; i < b.length; i++) parts.push(prefix + formatGoFloat(b.values[i]!) + ' ' + b.timestamps[i] + '\n');
+  }
+  return parts.join('');
 }

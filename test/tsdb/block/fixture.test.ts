@@ -1,18 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoFloat, formatLabels } from '../../../src/format/index.js';
-import { Matcher, parseSeriesSelector } from '../../../src/model/matchers.js';
+import { parseSeriesSelector } from '../../../src/model/matchers.js';
 import { ReadOnlyDB } from '../../../src/tsdb/block/db.js';
 import { MAX_INT64, MIN_INT64 } from '../../../src/tsdb/encoding/int64.js';
-import { expectedDump, FIXTURE_DB, joinLines, parseDump } from './dump-oracle.js';
-
-async function dump(db: ReadOnlyDB, matchers: Matcher[], mint: number, maxt: number): Promise<string> {
-  const parts: string[] = [];
-  for await (const s of db.select(matchers, mint, maxt)) {
-    const prefix = formatLabels(s.labels) + ' ';
-    for await (const b of s.batches()) for (let i = 0; i < b.length; i++) parts.push(prefix + formatGoFloat(b.values[i]!) + ' ' + b.timestamps[i] + '\n');
-  }
-  return parts.join('');
-}
+import { dump, expectedDump, FIXTURE_DB, joinLines, parseDump } from './dump-oracle.js';
 
 const ALL = parseSeriesSelector("{__name__=~'(?s:.*)'}");
 
