@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { formatGoFloat } from '../../../src/format/index.js';
 import { RecordType, decodeSamples, recordType, SampleColumns } from '../../../src/tsdb/record/index.js';
 import { SNAPPY_FLAG, WalWriter, replayWal } from '../../../src/tsdb/wal/index.js';
 import {
@@ -76,6 +77,9 @@ describe.each(['wal-snappy', 'wal-plain'])('Prometheus 2.42 WAL %s', (name) => {
     expect(got.length).toBe(want.length);
     const at = firstDifference(got, want);
     expect(at, `first difference at dump line ${at + 1}`).toBe(-1);
+    // And printed the way promtool prints (Go's %g and strconv.Quote): the dump byte for byte.
+    const text = got.map((l) => `${l.labels} ${formatGoFloat(l.value)} ${l.t}\n`).join('');
+    expect(text === expected).toBe(true);
   });
 
   it('has the page and fragment layout wal-stats.json describes', () => {
