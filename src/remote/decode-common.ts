@@ -4,6 +4,7 @@
 import type { BucketSpan, Histogram } from '../storage/interface.js';
 import type { DecodedHistogram } from './decoded-request.js';
 import {
+  fieldNumber,
   ProtoReader,
   tagOf,
   WIRE_BYTES as LEN,
@@ -11,15 +12,13 @@ import {
   WIRE_VARINT as VARINT,
 } from './proto-reader.js';
 
-export const fieldOf = (tag: number): number => Math.floor(tag / 8);
-
 /**
  * Skips a field the decoder does not read. A field number the message defines, arriving
  * with a wire type it cannot have, is an error (as in Go's generated code); anything else
  * is skipped, which is what lets a 2.0 body decode as an empty 1.0 request.
  */
 export function skipField(r: ProtoReader, tag: number, end: number, message: string, fields: readonly string[]): void {
-  const name = fields[fieldOf(tag)];
+  const name = fields[fieldNumber(tag)];
   if (name) r.wrongWireType(tag, `${message}.${name}`);
   r.skip(tag, end);
 }

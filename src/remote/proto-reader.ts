@@ -18,6 +18,9 @@ export const WIRE_FIXED32 = 5;
 /** The tag number of a field: field number × 8 + wire type, as it appears on the wire. */
 export const tagOf = (field: number, wireType: number): number => field * 8 + wireType;
 
+/** The field number of a tag made by tagOf (or read by ProtoReader.tag). */
+export const fieldNumber = (tag: number): number => Math.floor(tag / 8);
+
 const TWO_32 = 4294967296;
 /** hi-word bound (exclusive) of an unsigned 64-bit value below 2^53. */
 const HI_SAFE = 0x200000;
@@ -224,9 +227,12 @@ export class ProtoReader {
     return str;
   }
 
-  /** Skips the payload of a field whose tag was just read (unknown fields, groups included). */
+  /**
+   * Skips the payload of a field whose tag was just read (unknown fields). A group is skipped
+   * to the end-group tag of the same field number; groups may nest.
+   */
   skip(tag: number, end: number): void {
-    let depth = 0;
+    const open: number[] = [];
     for (;;) {
       const wireType = tag & 7;
       switch (wireType) {
@@ -243,16 +249,15 @@ export class ProtoReader {
           this.advance(4, end);
           break;
         case WIRE_START_GROUP:
-          depth++;
+          open.push(fieldNumber(tag));
           break;
         case WIRE_END_GROUP:
-          if (depth === 0) this.fail('unexpected end group');
-          depth--;
+          if (open.pop() !== fieldNumber(tag)) this.fail(`unexpected end group of field ${fieldNumber(tag)}`);
           break;
         default:
           this.fail(`illegal wire type ${wireType}`);
       }
-      if (depth === 0) return;
+      if (open.length === 0) return;
       if (this.pos >= end) this.fail('unterminated group');
       tag = this.tag(end);
     }

@@ -61,11 +61,13 @@ export function fromDecoded(req: DecodedWriteRequest): NormRequest {
     }
     const error = req.seriesErrors[i];
     const m = req.version === 2 ? req.seriesMetadata[i] : null;
+    // A 2.0 series with a reference outside the symbols table has no usable exemplars.
+    const badRefs = req.version === 2 && error?.startsWith('parsing series ');
     series.push({
       labels: error ? 'INVALID' : JSON.stringify(req.seriesLabels[i]!.map((l) => [l.name, l.value])),
       samples,
-      histograms: error && req.version === 2 ? [] : histograms,
-      exemplars: error && req.version === 2 ? [] : exemplars,
+      histograms,
+      exemplars: badRefs ? [] : exemplars,
       metadata: m ? `${m.type}/${m.help}/${m.unit}` : '',
       created: req.version === 2 ? String(req.createdTimestamps[i]) : '0',
     });
@@ -162,7 +164,7 @@ export function fromProtobufV2(msg: Record<string, unknown>): NormRequest {
     return {
       labels: valid ? naiveNormalize(pairs) : 'INVALID',
       samples: ts.samples.map((s) => `${int64(s.timestamp)}/${valueKey(s.value)}/${int64(s.startTimestamp)}`),
-      histograms: valid ? ts.histograms.map(pbHistogramKey) : [],
+      histograms: ts.histograms.map(pbHistogramKey),
       exemplars: valid
         ? ts.exemplars.map((e) => {
             const ls: [string, string][] = [];
