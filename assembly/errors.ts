@@ -19,3 +19,11 @@ export function fail(code: i32, index: u32, sample: u32 = 0): i32 {
   errorSample = sample;
   return code;
 }
+
+export function lastErrorIndex(): u32 {
+  return errorIndex;
+}
+
+export function lastErrorSample(): u32 {
+  return errorSample;
+}

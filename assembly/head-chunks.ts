@@ -14,9 +14,9 @@ const BLOCK_CAPACITY: usize = 48; // u32  bytes available from BLOCK_DATA
 const BLOCK_MARK: usize = 52; //     u32  per-batch counter; 0 between calls
 const BLOCK_DATA: usize = 56;
 
-// Room kept free before each append: the widest sample (19 bytes), the writer's 9-byte window and the
-// decoder's slack after the end must all stay inside the block.
-const APPEND_ROOM: u32 = 19 + STREAM_SLACK + 13;
+// Free bytes required before an append: after the widest sample (at most 20 bytes) the writer's final
+// 8-byte store and the bytes readers may touch past the end must stay inside the block.
+const APPEND_ROOM: u32 = 20 + STREAM_SLACK;
 const INITIAL_CAPACITY: u32 = 96;
 
 let table: usize = 0; //     u32 per slot: block pointer, or (next free slot << 1) | 1

@@ -1,69 +1,8 @@
-// The WASM ABI of promwasm: only exports live here. Only integers and f64 cross the boundary; bulk data
-// goes through linear memory (see docs/wasm-abi.md). Every function that can fail returns a negative
-// status (errors.ts) and leaves the failing index in lastErrorIndex()/lastErrorSample().
+// The WASM ABI of promwasm: exports only. Only i32 and f64 cross the boundary; bulk data goes through
+// linear memory (docs/wasm-abi.md). A function that can fail returns a negative status (errors.ts) and
+// leaves the failing index in lastErrorIndex()/lastErrorSample().
 
-import { encodeSamples, resetEncoder, encodedLength, decodeChunk, STATE_SIZE, MAX_SAMPLES } from './xor';
-import { fail, errorIndex, errorSample, ERR_TOO_MANY_SAMPLES } from './errors';
-
+export { scratch } from './scratch';
+export { encodeXor, decodeXor, decodeXorMany } from './xor-chunks';
 export { chunksCreate, chunksAppend, chunksInfo, chunksDecode, chunksFree, chunksLive } from './head-chunks';
-
-let scratchBlock: usize = 0;
-let scratchCapacity: usize = 0;
-
-/**
- * A scratch region of at least `size` bytes for the caller to place inputs and receive outputs. Its
- * contents are not kept when it moves; it shrinks again after a much smaller request.
- */
-export function scratch(size: usize): usize {
-  if (size > scratchCapacity || (scratchCapacity > (1 << 20) && size < scratchCapacity >>> 3)) {
-    if (scratchBlock != 0) heap.free(scratchBlock);
-    scratchCapacity = max<usize>(size, 4096);
-    scratchBlock = heap.alloc(scratchCapacity);
-  }
-  return scratchBlock;
-}
-
-const encoder = memory.data(<i32>STATE_SIZE, 8);
-
-/**
- * Encodes n samples (timestamps f64 ms at `ts`, value bits at `vs`) into one XOR chunk at `out`, which must
- * have room for 20 * n + 32 bytes. Returns the chunk's byte length.
- */
-export function encodeXor(ts: usize, vs: usize, n: u32, out: usize): i32 {
-  if (n > MAX_SAMPLES) return fail(ERR_TOO_MANY_SAMPLES, MAX_SAMPLES);
-  resetEncoder(encoder, out);
-  const status = encodeSamples(encoder, out, ts, vs, n);
-  return status < 0 ? status : <i32>encodedLength(encoder);
-}
-
-/**
- * Decodes one chunk of `len` bytes at `chunk` (followed by 32 readable bytes) into timestamps at `outT`
- * and value bits at `outV`. Returns the sample count.
- */
-export function decodeXor(chunk: usize, len: u32, outT: usize, outV: usize): i32 {
-  return decodeChunk(chunk, len, outT, outV);
-}
-
-/**
- * Decodes n chunks listed at `table` as (u32 address, u32 length) pairs, each followed by 32 readable
- * bytes, into consecutive columns at outT/outV. Returns the total sample count; on failure the chunk's
- * index is in lastErrorIndex() and the sample's in lastErrorSample().
- */
-export function decodeXorMany(table: usize, n: u32, outT: usize, outV: usize): i32 {
-  let total: usize = 0;
-  for (let i: u32 = 0; i < n; i++) {
-    const entry = table + (<usize>i << 3);
-    const decoded = decodeChunk(<usize>load<u32>(entry), load<u32>(entry, 4), outT + (total << 3), outV + (total << 3));
-    if (decoded < 0) return fail(decoded, i, errorSample);
-    total += <usize>decoded;
-  }
-  return <i32>total;
-}
-
-export function lastErrorIndex(): u32 {
-  return errorIndex;
-}
-
-export function lastErrorSample(): u32 {
-  return errorSample;
-}
+export { lastErrorIndex, lastErrorSample } from './errors';

@@ -29,7 +29,7 @@ export function resetEncoder(s: usize, d: usize): void {
   memory.fill(s, 0, STATE_SIZE);
   store<u32>(s, 16, STATE_BITS);
   store<u8>(s, 0xff, STATE_LEADING);
-  store<u64>(d, 0); // the header, and zeros after it as beginWrite expects
+  store<u16>(d, 0);
 }
 
 /** Byte length of the chunk encoded so far, header included. */
