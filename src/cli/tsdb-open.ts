@@ -2,6 +2,7 @@
 
 import { stat } from 'node:fs/promises';
 import { ReadOnlyDB } from '../tsdb/block/db.js';
+import { readOnlyHeadOpener } from '../tsdb/db.js';
 
 export const DEFAULT_DB_PATH = 'data/';
 
@@ -18,5 +19,6 @@ export async function openDB(dir: string, onWarning?: (message: string) => void)
     const reason = code === 'ENOENT' ? 'no such file or directory' : code === 'EACCES' ? 'permission denied' : (e as Error).message;
     throw new CommandError(`opening the db dir: stat ${dir}: ${reason}`);
   }
-  return ReadOnlyDB.open(dir, onWarning ? { onWarning } : {});
+  const openHead = readOnlyHeadOpener(onWarning);
+  return ReadOnlyDB.open(dir, onWarning ? { onWarning, openHead } : { openHead });
 }

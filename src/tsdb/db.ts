@@ -132,13 +132,21 @@ export class DB {
   }
 }
 
-/** Opens a data directory's head read-only (WAL replayed into memory), for ReadOnlyDB's head seam. */
-export async function openHeadReadOnly(dir: string, minValidTime: number): Promise<SeriesSource | undefined> {
-  const head = new Head({ chunkRange: DEFAULT_BLOCK_DURATION, store: new WasmHeadChunkStore() });
-  head.minValidTime = minValidTime;
-  const stats = replayIntoHead(head, join(dir, 'wal'));
-  if (stats.corruption) process.emitWarning(`WAL replay stopped early: ${stats.corruption.message}`);
-  return head.numSeries > 0 ? new HeadSource(head) : undefined;
+/**
+ * Opens a data directory's head read-only: its WAL replayed into memory (nothing is
+ * repaired or written). Plugs into ReadOnlyDB's head seam; a torn WAL tail is reported
+ * through `onWarning` and everything before it is served.
+ */
+export function readOnlyHeadOpener(
+  onWarning?: (message: string) => void,
+): (dir: string, minValidTime: number) => Promise<SeriesSource | undefined> {
+  return async (dir, minValidTime) => {
+    const head = new Head({ chunkRange: DEFAULT_BLOCK_DURATION, store: new WasmHeadChunkStore() });
+    head.minValidTime = minValidTime;
+    const stats = replayIntoHead(head, join(dir, 'wal'));
+    if (stats.corruption) onWarning?.(`WAL replay stopped early: ${stats.corruption.message}`);
+    return head.numSeries > 0 ? new HeadSource(head) : undefined;
+  };
 }
 
 /** Opens a data directory for writing. */
