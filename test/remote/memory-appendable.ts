@@ -94,6 +94,12 @@ export class MemoryAppendable implements Appendable {
     return this.series.get(labelsKey(labels));
   }
 
+  /** Forgets every series (refs are not reused). */
+  clear(): void {
+    this.series.clear();
+    this.byRef.clear();
+  }
+
   totalSamples(): number {
     let n = 0;
     for (const s of this.series.values()) n += s.count;
