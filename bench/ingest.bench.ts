@@ -2,6 +2,7 @@
 // promwasm and, in the same run, against Prometheus with its receiver on.
 //
 //   npm run bench:ingest -- [--series=100000] [--rounds=30] [--connections=4] [--batch=2000]
+//   npm run bench:ingest -- --url=http://127.0.0.1:9090 --pid=N ...   (drive a server started by hand, e.g. under a profiler)
 //
 // Without --series, both standard workloads run: 100k series × 30 rounds and 1M series × 5 rounds.
 
@@ -174,6 +175,11 @@ async function main(): Promise<void> {
   for (const w of workloads) {
     const reqs = prepareRequests(w);
     const results: Result[] = [];
+    if (args.url) {
+      const external: ServerUnderTest = { name: 'external', url: args.url, pid: Number(args.pid), dataDir: '', stop: async () => {} };
+      console.log(row(await drive(external, reqs, w), w));
+      continue;
+    }
     const servers = [startPromwasm, ...(withPrometheus ? [startPrometheus] : [])];
     for (const start of servers) {
       const server = await start();
