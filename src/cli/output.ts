@@ -34,37 +34,31 @@ export class BufferedOutput {
     if (this.pending.length >= this.chunkSize) await this.flush();
   }
 
-  /** Writes everything gathered, waiting while the stream is over its buffer limit. */
+  /**
+   * Writes everything gathered and waits until the stream has taken it (its callback), so memory stays
+   * bounded by the chunk size and a failed write is known before the next one.
+   */
   async flush(): Promise<void> {
     if (this.failure) throw this.failure;
     if (this.pending.length === 0) return;
     const text = this.pending;
     this.pending = '';
-    const ok = this.stream.write(text);
-    if (!ok) await this.drained();
+    await new Promise<void>((resolve) =>
+      this.stream.write(text, (err) => {
+        if (err) this.onError(err);
+        resolve();
+      }),
+    );
     if (this.failure) throw this.failure;
   }
 
-  /** Flushes and stops listening for errors. */
+  /** Flushes, then stops listening for errors once any error of the last write has been delivered. */
   async close(): Promise<void> {
     try {
       await this.flush();
     } finally {
+      await new Promise((resolve) => setImmediate(resolve));
       this.stream.off('error', this.onError);
     }
-  }
-
-  private drained(): Promise<void> {
-    return new Promise((resolve) => {
-      const done = (): void => {
-        this.stream.off('drain', done);
-        this.stream.off('error', done);
-        this.stream.off('close', done);
-        resolve();
-      };
-      this.stream.on('drain', done);
-      this.stream.on('error', done);
-      this.stream.on('close', done);
-    });
   }
 }

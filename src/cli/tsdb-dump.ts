@@ -49,6 +49,8 @@ export async function runTsdbDump(argv: readonly string[], io: CliIO): Promise<n
     await out.close();
   } catch (e) {
     if (e instanceof BrokenPipeError) return EXIT_OK;
+    // What was dumped before the failure is printed, as promtool prints line by line.
+    await out.close().catch(() => undefined);
     throw e;
   } finally {
     await db.close();
