@@ -29,7 +29,14 @@ describe('the promtool 2.42 fixture blocks', () => {
         expect(samples).toBe(b.meta.stats.numSamples);
         expect(b.tombstones.intervalCount).toBe(0);
       }
-      expect(db.blocks[0]!.index.labelValues('__name__')).toContain('shop_edge_counter_total');
+      const index = db.blocks[0]!.index;
+      expect(index.labelValues('__name__')).toContain('shop_edge_counter_total');
+      expect(index.labelValues('no_such_label')).toEqual([]);
+      const names = index.labelNames();
+      expect(names[0]).toBe('__name__');
+      expect(names).toContain('room');
+      expect([...names].sort()).toEqual(names); // ASCII names: byte order is code unit order
+      expect(index.postings('job', ['sensors', 'no-such-job']).length).toBe(8);
     } finally {
       await db.close();
     }
