@@ -7,6 +7,8 @@ import { compareStrings, type Label } from '../model/labels.js';
 import type { Exemplar } from '../storage/interface.js';
 import { decodeHistogram, skipField } from './decode-common.js';
 import { metricTypeOf, type DecodedWriteRequest } from './decoded-request.js';
+import { fmix32, mixWord } from './hash32.js';
+import { SymbolLabelSetCache } from './label-cache.js';
 import {
   ProtoReader,
   tagOf,
@@ -33,9 +35,18 @@ export class SymbolRefs {
   exemplarRefCount = 0;
   exemplarValues = new Float64Array(64);
   exemplarTimestamps = new Float64Array(64);
+  /** Per symbol: the hash of its bytes (StringTable.lastHash). */
+  symbolHashes = new Int32Array(1024);
+  /** Normalized label sets, across requests. */
+  readonly labelSets = new SymbolLabelSetCache();
   /** Scratch for one series' label pairs. */
   names: string[] = [];
   values: string[] = [];
+
+  pushSymbolHash(i: number, hash: number): void {
+    if (i === this.symbolHashes.length) this.symbolHashes = grown(this.symbolHashes);
+    this.symbolHashes[i] = hash;
+  }
 
   pushSeriesRef(ref: number): void {
     if (this.seriesRefCount === this.seriesRefs.length) this.seriesRefs = grown(this.seriesRefs);
@@ -88,7 +99,10 @@ export function decodeWriteRequestV2(r: ProtoReader, body: Uint8Array, out: Deco
   while (r.pos < end) {
     const tag = r.tag(end);
     if (tag === R_TIMESERIES) decodeTimeSeries(r, r.bytesEnd(end), out, refs);
-    else if (tag === R_SYMBOLS) out.symbols.push(r.string(end, 'Request.symbols'));
+    else if (tag === R_SYMBOLS) {
+      out.symbols.push(r.string(end, 'Request.symbols'));
+      refs.pushSymbolHash(out.symbols.length - 1, r.strings.lastHash);
+    }
     else skipField(r, tag, end, 'Request', REQUEST_FIELDS);
   }
   resolveSymbols(out, refs);
@@ -238,12 +252,23 @@ function resolveSymbols(out: DecodedWriteRequest, refs: SymbolRefs): void {
     }
     const names = refs.names;
     const values = refs.values;
+    const hashes = refs.symbolHashes;
     let pairs = 0;
+    let hash = end - start;
     for (let k = start; k < end; k += 2, pairs++) {
-      names[pairs] = symbols[refs.seriesRefs[k]!]!;
-      values[pairs] = symbols[refs.seriesRefs[k + 1]!]!;
+      const name = refs.seriesRefs[k]!;
+      const value = refs.seriesRefs[k + 1]!;
+      names[pairs] = symbols[name]!;
+      values[pairs] = symbols[value]!;
+      hash = mixWord(mixWord(hash, hashes[name]!), hashes[value]!);
     }
-    out.setLabels(i, normalizeLabels(names, values, pairs));
+    hash = fmix32(hash);
+    let labels = refs.labelSets.get(hash, names, values, pairs);
+    if (labels === undefined) {
+      labels = normalizeLabels(names, values, pairs);
+      refs.labelSets.set(hash, names, values, pairs, labels);
+    }
+    out.setLabels(i, labels);
     out.seriesMetadata[i] = refs.hasMetadata[i]
       ? { type: metricTypeOf(refs.metadataType[i]!), help: symbols[refs.helpRef[i]!]!, unit: symbols[refs.unitRef[i]!]! }
       : null;
