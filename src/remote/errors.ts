@@ -12,28 +12,27 @@ export class ProtoDecodeError extends Error {
   }
 }
 
+/** Why a request was refused before it reached storage. */
 export type RemoteWriteErrorCode =
-  | 'BODY_TOO_LARGE'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'UNSUPPORTED_ENCODING'
   | 'SNAPPY_CORRUPT'
   | 'DECODED_TOO_LARGE'
-  | 'DECODE'
-  | 'BAD_DATA'
-  | 'INTERNAL';
+  | 'DECODE';
 
 const STATUS: Record<RemoteWriteErrorCode, number> = {
-  BODY_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   UNSUPPORTED_ENCODING: 415,
   SNAPPY_CORRUPT: 400,
   DECODED_TOO_LARGE: 400,
   DECODE: 400,
-  BAD_DATA: 400,
-  INTERNAL: 500,
 };
 
-/** An error answered to the sender with `status` and `message` as a plain-text body. */
+/**
+ * An error answered to the sender with `status` and `message` as a plain-text body. (What
+ * storage refuses is answered from the ingest result instead; a body over the size limit is
+ * refused by fastify's body reader, 413.)
+ */
 export class RemoteWriteError extends Error {
   override readonly name = 'RemoteWriteError';
   readonly status: number;

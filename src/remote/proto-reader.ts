@@ -7,7 +7,7 @@
 // is rejected rather than rounded.
 
 import { ProtoDecodeError } from './errors.js';
-import { fmix32 } from './hash32.js';
+import { StringTable } from './string-table.js';
 
 export const WIRE_VARINT = 0;
 export const WIRE_FIXED64 = 1;
@@ -25,80 +25,11 @@ export const fieldNumber = (tag: number): number => Math.floor(tag / 8);
 const TWO_32 = 4294967296;
 /** hi-word bound (exclusive) of an unsigned 64-bit value below 2^53. */
 const HI_SAFE = 0x200000;
-const TEXT = new TextDecoder('utf-8', { fatal: true });
 
 // Values are copied out as their 8 little-endian wire bytes into Float64Arrays; that is only
 // the same double on a little-endian host (every platform Node.js ships for but s390x).
 if (new Uint8Array(new Float64Array([1]).buffer)[7] !== 0x3f) {
   throw new Error('promwasm remote write decoding requires a little-endian host');
-}
-
-/**
- * Decodes UTF-8 strings, handing out one string per distinct short ASCII byte sequence: the
- * same label names and values recur in every request, and a hit avoids creating a string. The
- * table is four-way set-associative (newest first in each set) and bounded. Non-ASCII input
- * goes through a fatal TextDecoder.
- */
-export class StringTable {
-  private static readonly SLOTS = 16384;
-  private static readonly WAYS = 4;
-  private static readonly MAX_LEN = 128;
-  private readonly slots: (string | undefined)[] = new Array<string | undefined>(StringTable.SLOTS).fill(undefined);
-  /** A hash of the bytes of the last string decoded (equal bytes, equal hash). */
-  lastHash = 0;
-
-  /** Returns the string of `buf[start, end)`, or undefined when the bytes are not valid UTF-8. */
-  decode(buf: Buffer, start: number, end: number): string | undefined {
-    const n = end - start;
-    if (n === 0) {
-      this.lastHash = 0;
-      return '';
-    }
-    if (n > StringTable.MAX_LEN) {
-      // Long strings (help texts) are neither hashed byte by byte nor kept.
-      this.lastHash = Math.imul(n ^ buf[start]! ^ (buf[end - 1]! << 8), 0x9e3779b1);
-      return decodeLong(buf, start, end);
-    }
-    let h = 0x811c9dc5;
-    let high = 0;
-    for (let i = start; i < end; i++) {
-      const b = buf[i]!;
-      high |= b;
-      h = Math.imul(h ^ b, 0x01000193);
-    }
-    h = fmix32(h ^ n);
-    this.lastHash = h;
-    if (high >= 0x80) return utf8(buf, start, end);
-    const slots = this.slots;
-    const set = h & (StringTable.SLOTS - StringTable.WAYS);
-    for (let k = set; k < set + StringTable.WAYS; k++) {
-      const cached = slots[k];
-      if (cached === undefined) break;
-      if (cached.length === n && sameAscii(cached, buf, start)) return cached;
-    }
-    const s = buf.toString('latin1', start, end);
-    for (let k = set + StringTable.WAYS - 1; k > set; k--) slots[k] = slots[k - 1];
-    slots[set] = s;
-    return s;
-  }
-}
-
-function sameAscii(s: string, buf: Buffer, start: number): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== buf[start + i]) return false;
-  return true;
-}
-
-function decodeLong(buf: Buffer, start: number, end: number): string | undefined {
-  for (let i = start; i < end; i++) if (buf[i]! >= 0x80) return utf8(buf, start, end);
-  return buf.toString('latin1', start, end);
-}
-
-function utf8(buf: Buffer, start: number, end: number): string | undefined {
-  try {
-    return TEXT.decode(buf.subarray(start, end));
-  } catch {
-    return undefined;
-  }
 }
 
 export class ProtoReader {

@@ -4,7 +4,7 @@ import { WriteRequestDecoder } from '../../src/remote/decoder.js';
 import { RemoteWriteError } from '../../src/remote/errors.js';
 import { histogramError } from '../../src/remote/histogram-validation.js';
 import { LabelSetCache, SymbolLabelSetCache } from '../../src/remote/label-cache.js';
-import { StringTable } from '../../src/remote/proto-reader.js';
+import { StringTable } from '../../src/remote/string-table.js';
 import { normalizeLabels } from '../../src/remote/series-labels.js';
 import { decompressSnappyBlock, snappyDecodedLength } from '../../src/remote/snappy-block.js';
 import type { DecodedHistogram } from '../../src/remote/decoded-request.js';

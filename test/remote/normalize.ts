@@ -2,7 +2,6 @@
 // decoder's DecodedWriteRequest or from protobufjs's decoding of the same bytes (the oracle).
 // Labels go through an independent, naive implementation of the normalization rules.
 
-import protobuf from 'protobufjs';
 import { compareStrings } from '../../src/model/labels.js';
 import type { DecodedWriteRequest } from '../../src/remote/decoded-request.js';
 
@@ -31,7 +30,8 @@ export function valueKey(v: number): string {
   return scratch.getBigUint64(0, true).toString(16);
 }
 
-const int64 = (x: unknown): string => (protobuf.util.Long.isLong(x) ? (x as protobuf.Long).toString() : String(x ?? 0));
+/** int64 fields as protobufjs returns them (Long objects, or numbers) as decimal text. */
+const int64 = (x: unknown): string => String(x ?? 0);
 
 /** Independent restatement of series-labels.ts: drop empty values, sort by name, refuse empty/duplicate names and empty sets. */
 function naiveNormalize(pairs: [string, string][]): string {

@@ -98,6 +98,14 @@ describe('remote write HTTP edge', () => {
     }
   });
 
+  it('keeps its body handling to itself: sibling routes still parse JSON', async () => {
+    const app = Fastify();
+    app.post('/json', async (request) => ({ got: request.body }));
+    await app.register(remoteWritePlugin, { appendable: new MemoryAppendable() });
+    const res = await app.inject({ method: 'POST', url: '/json', payload: { a: 1 } });
+    expect([res.statusCode, res.json()]).toEqual([200, { got: { a: 1 } }]);
+  });
+
   it('logs through the given logger', async () => {
     const lines: string[] = [];
     const logger = { debug: (_o: object, m: string) => lines.push(`debug ${m}`), warn: (_o: object, m: string) => lines.push(`warn ${m}`), error: (_o: object, m: string) => lines.push(`error ${m}`) };
