@@ -12,9 +12,9 @@ import { compareLabels, labelsFromRecord, labelsKey, type Labels } from '../../s
 import { openReadOnly } from '../../src/index.js';
 import { readOnlyHeadOpener } from '../../src/tsdb/db.js';
 import { exited, runCli, startServer } from '../helpers/cli.js';
+import { PROMTOOL } from '../helpers/promtool.js';
 import { bitsOf, doubleOfBits, fixtureBody, fixtureExpected, fixtureNames } from '../remote/fixtures.js';
 
-const HAS_PROMTOOL = spawnSync('promtool', ['--version']).status === 0;
 const dir = mkdtempSync(join(tmpdir(), 'promwasm-rw-store-'));
 
 interface ExpectedSeries {
@@ -93,7 +93,7 @@ describe('remote-write fixtures stored by a real server', () => {
     expect(dump.stdout).toBe(expectedDump(expected));
   });
 
-  it.skipIf(!HAS_PROMTOOL)('reads back the same through the real `promtool tsdb dump` (WAL only)', () => {
+  it.skipIf(!PROMTOOL)('reads back the same through the real `promtool tsdb dump` (WAL only)', () => {
     const copy = mkdtempSync(join(tmpdir(), 'promwasm-rw-copy-'));
     try {
       cpSync(dir, copy, { recursive: true });
