@@ -16,7 +16,7 @@ import {
   WIRE_FIXED64 as I64,
   WIRE_VARINT as VARINT,
 } from './proto-reader.js';
-import { normalizeLabels } from './series-labels.js';
+import { normalizeLabels, type NormalizedLabels } from './series-labels.js';
 
 /** What the walk collects before symbols can be resolved; reused across requests. */
 export class SymbolRefs {
@@ -231,44 +231,14 @@ function decodeMetadata(r: ProtoReader, end: number, i: number, refs: SymbolRefs
 /** Turns references into strings; a series with a bad reference gets an error and no labels. */
 function resolveSymbols(out: DecodedWriteRequest, refs: SymbolRefs): void {
   const symbols = out.symbols;
-  const n = symbols.length;
   for (let i = 0; i < out.seriesCount; i++) {
-    const start = refs.seriesStart[i]!;
-    const end = refs.seriesStart[i + 1]!;
-    let error = checkRefs(refs.seriesRefs, start, end, n, 'labels_refs');
-    if (error === null && refs.hasMetadata[i]) {
-      const help = refs.helpRef[i]!;
-      const unit = refs.unitRef[i]!;
-      if (help >= n) error = `metadata help_ref ${help} outside of symbols table (size ${n})`;
-      else if (unit >= n) error = `metadata unit_ref ${unit} outside of symbols table (size ${n})`;
-    }
-    for (let k = out.exemplarStart[i]!; error === null && k < out.exemplarStart[i + 1]!; k++) {
-      error = checkRefs(refs.exemplarRefs, refs.exemplarStart[k]!, refs.exemplarStart[k + 1]!, n, 'exemplar labels_refs');
-    }
+    const error = refError(out, refs, i);
     if (error !== null) {
       out.setLabels(i, { labels: [], error: `parsing series ${i}: ${error}` });
       out.seriesMetadata[i] = null;
       continue;
     }
-    const names = refs.names;
-    const values = refs.values;
-    const hashes = refs.symbolHashes;
-    let pairs = 0;
-    let hash = end - start;
-    for (let k = start; k < end; k += 2, pairs++) {
-      const name = refs.seriesRefs[k]!;
-      const value = refs.seriesRefs[k + 1]!;
-      names[pairs] = symbols[name]!;
-      values[pairs] = symbols[value]!;
-      hash = mixWord(mixWord(hash, hashes[name]!), hashes[value]!);
-    }
-    hash = fmix32(hash);
-    let labels = refs.labelSets.get(hash, names, values, pairs);
-    if (labels === undefined) {
-      labels = normalizeLabels(names, values, pairs);
-      refs.labelSets.set(hash, names, values, pairs, labels);
-    }
-    out.setLabels(i, labels);
+    out.setLabels(i, seriesLabels(refs, symbols, refs.seriesStart[i]!, refs.seriesStart[i + 1]!));
     out.seriesMetadata[i] = refs.hasMetadata[i]
       ? { type: metricTypeOf(refs.metadataType[i]!), help: symbols[refs.helpRef[i]!]!, unit: symbols[refs.unitRef[i]!]! }
       : null;
@@ -282,6 +252,49 @@ function resolveSymbols(out: DecodedWriteRequest, refs: SymbolRefs): void {
       };
     }
   }
+}
+
+/** What makes series i unusable: a reference outside the symbols table or an odd number of label refs. */
+function refError(out: DecodedWriteRequest, refs: SymbolRefs, i: number): string | null {
+  const n = out.symbols.length;
+  let error = checkRefs(refs.seriesRefs, refs.seriesStart[i]!, refs.seriesStart[i + 1]!, n, 'labels_refs');
+  if (error === null && refs.hasMetadata[i]) {
+    const help = refs.helpRef[i]!;
+    const unit = refs.unitRef[i]!;
+    if (help >= n) error = `metadata help_ref ${help} outside of symbols table (size ${n})`;
+    else if (unit >= n) error = `metadata unit_ref ${unit} outside of symbols table (size ${n})`;
+  }
+  for (let k = out.exemplarStart[i]!; error === null && k < out.exemplarStart[i + 1]!; k++) {
+    error = checkRefs(refs.exemplarRefs, refs.exemplarStart[k]!, refs.exemplarStart[k + 1]!, n, 'exemplar labels_refs');
+  }
+  return error;
+}
+
+/**
+ * The normalized label set of the (checked) label refs `[start, end)`, from the cache when the
+ * same strings were seen before; they are identified by the hashes of their symbols' bytes.
+ */
+function seriesLabels(refs: SymbolRefs, symbols: readonly string[], start: number, end: number): NormalizedLabels {
+  const names = refs.names;
+  const values = refs.values;
+  const hashes = refs.symbolHashes;
+  const seriesRefs = refs.seriesRefs;
+  let pairs = 0;
+  let hash = end - start;
+  for (let k = start; k < end; k += 2, pairs++) {
+    const name = seriesRefs[k]!;
+    const value = seriesRefs[k + 1]!;
+    names[pairs] = symbols[name]!;
+    values[pairs] = symbols[value]!;
+    hash = mixWord(mixWord(hash, hashes[name]!), hashes[value]!);
+  }
+  hash = fmix32(hash);
+  let labels = refs.labelSets.get(hash, names, values, pairs);
+  if (labels === undefined) {
+    labels = normalizeLabels(names, values, pairs);
+    refs.labelSets.set(hash, names, values, pairs, labels);
+  }
+  return labels;
 }
 
 function checkRefs(a: Uint32Array, start: number, end: number, n: number, what: string): string | null {
