@@ -2,20 +2,11 @@
 // and what it closes. src/tsdb/db.ts implements it; the server receives `openDB` by
 // injection (runServer's deps), so it never imports the engine and tests can hand it a fake.
 
-import type { Logger } from '../logging.js';
 import type { Appendable } from '../storage/interface.js';
+// Type only: the engine itself reaches the server by injection.
+import type { DBOptions } from '../tsdb/db.js';
 
-export interface DBOptions {
-  readonly dir: string;
-  /** 0: no time-based retention. */
-  readonly retentionMs: number;
-  readonly minBlockDurationMs: number;
-  readonly maxBlockDurationMs: number;
-  readonly walCompression: boolean;
-  /** From the configuration file's storage.tsdb.out_of_order_time_window; 0 disables out-of-order ingestion. */
-  readonly outOfOrderTimeWindowMs: number;
-  readonly logger?: Logger;
-}
+export type { DBOptions };
 
 /**
  * A snapshot of the engine's counters, read on every /metrics scrape: cheap, no I/O.
