@@ -6,3 +6,4 @@ export { scratch } from './scratch';
 export { encodeXor, decodeXor, decodeXorMany } from './xor-chunks';
 export { chunksCreate, chunksAppend, chunksInfo, chunksDecode, chunksFree, chunksLive } from './head-chunks';
 export { lastErrorIndex, lastErrorSample } from './errors';
+export { sortLabelSets, postingsInit, postingsAdd, postingsFinish, postingsResult } from './postings';

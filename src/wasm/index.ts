@@ -5,3 +5,4 @@ export type { SampleColumns, ChunkColumns } from './columns.js';
 export type { ChunkLocation } from './kernel.js';
 export { encodeXorChunk, decodeXorChunk, decodeXorChunks, XOR_MAX_SAMPLES, type ChunkListLocation } from './xor.js';
 export { HeadChunkStore, type HeadChunkInfo } from './head-chunks.js';
+export { PostingsBuilder, sortLabelSets, LabelSetError, type BuiltPostings, type LabelSetProblem } from './postings.js';
