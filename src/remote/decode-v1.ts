@@ -86,7 +86,7 @@ function decodeTimeSeries(r: ProtoReader, end: number, out: DecodedWriteRequest,
   }
   if (cached === undefined) {
     cached = normalizeLabels(state.names, state.values, n);
-    if (onlyRun && runEnd > runStart) cache.set(r.buf, r.view, runStart, runEnd, hash, cached);
+    if (onlyRun && runEnd > runStart) cache.set(r.buf, runStart, runEnd, hash, cached);
   }
   out.setLabels(i, cached);
   out.endSeries();

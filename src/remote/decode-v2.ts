@@ -234,7 +234,7 @@ function resolveSymbols(out: DecodedWriteRequest, refs: SymbolRefs): void {
   for (let i = 0; i < out.seriesCount; i++) {
     const error = refError(out, refs, i);
     if (error !== null) {
-      out.setLabels(i, { labels: [], error: `parsing series ${i}: ${error}` });
+      out.setLabels(i, { labels: [], error: `parsing series ${i}: ${error}`, ref: 0 });
       out.seriesMetadata[i] = null;
       continue;
     }

@@ -44,6 +44,8 @@ export class DecodedWriteRequest {
    * labels; the rest of the request is unaffected.
    */
   seriesErrors: (string | null)[] = [];
+  /** The normalized set behind seriesLabels[i]/seriesErrors[i]; cached ones carry the series ref across requests. */
+  seriesSets: NormalizedLabels[] = [];
 
   /** Float samples of all series; series i owns [sampleStart[i], sampleStart[i+1]). */
   timestamps = new Float64Array(1024);
@@ -97,6 +99,7 @@ export class DecodedWriteRequest {
   }
 
   setLabels(i: number, labels: NormalizedLabels): void {
+    this.seriesSets[i] = labels;
     this.seriesLabels[i] = labels.labels;
     this.seriesErrors[i] = labels.error;
   }

@@ -70,13 +70,14 @@ export async function ingestV1(appendable: Appendable, req: DecodedWriteRequest,
 
 /** Samples, then exemplars, then histograms of series i, as Prometheus appends them. Throws to roll back. */
 function appendSeries(app: Appender, req: DecodedWriteRequest, i: number, opts: IngestOptions, written: Written): void {
-  const labels = req.seriesLabels[i]!;
-  let ref = 0;
+  const set = req.seriesSets[i]!;
+  const labels = set.labels;
+  let ref = set.ref;
   const start = req.sampleStart[i]!;
   const end = req.sampleStart[i + 1]!;
   if (end > start) {
     const cut = firstBeyond(req.timestamps, start, end, opts.maxTimeMs);
-    if (cut > start) ref = app.appendSamples(ref, labels, req.timestamps, req.values, start, cut);
+    if (cut > start) ref = set.ref = app.appendSamples(ref, labels, req.timestamps, req.values, start, cut);
     if (cut < end) throw errTooFarInFuture();
     written.samples += end - start;
   }

@@ -4,9 +4,11 @@
 // series request after request with byte-identical Label messages, so the run of Label fields
 // that opens a TimeSeries maps to the same normalized label set every time: one hash and one
 // compare of the bytes replace decoding, sorting and validating every label (VictoriaMetrics
-// keeps label bytes for the same reason). Four-way set-associative and bounded (32768 sets of
-// labels): a new set replaces the oldest of its way. Every hit is verified byte for byte, never
-// trusted to the hash.
+// keeps label bytes for the same reason). It holds every active series of the senders: a cache
+// smaller than the active set thrashes (measured with bench:ingest at 100k series), so the keys
+// sit back to back in one byte arena and a series costs its label bytes and a few words, not an
+// object per key. The cached value carries the storage's series ref too, so a hit also skips the
+// label lookup in the head. Every hit is verified byte for byte, never trusted to the hash.
 //
 // 2.0 (SymbolLabelSetCache): a request's strings are its symbols, decoded once each, so a series
 // is keyed by its label strings, hashed from the symbols' byte hashes and verified string by string.
@@ -14,22 +16,26 @@
 import { fmix32 } from './hash32.js';
 import type { NormalizedLabels } from './series-labels.js';
 
-interface Entry {
-  readonly hash: number;
-  readonly length: number;
-  /** The key bytes as little-endian 32-bit words, the last one zero-padded. */
-  readonly words: Int32Array;
-  readonly value: NormalizedLabels;
-}
-
-const SLOTS = 1 << 15;
-const WAYS = 4;
-const SET_MASK = SLOTS - WAYS;
+/** Bound on cached 1.0 label sets (series); reaching it clears the cache. */
+const MAX_ENTRIES = 1 << 24;
 
 export class LabelSetCache {
-  private readonly entries: (Entry | undefined)[] = new Array<Entry | undefined>(SLOTS).fill(undefined);
-  /** Hashes of label sets missed once: a set is cached on its second miss, so one-off series cost no copy. */
-  private readonly seen = new Int32Array(SLOTS);
+  /** Open addressing: entry index + 1, 0 for an empty slot; never more than half full. */
+  private table = new Int32Array(1 << 16);
+  private hashes = new Int32Array(1 << 15);
+  private offsets = new Uint32Array(1 << 15);
+  private lengths = new Uint32Array(1 << 15);
+  private values: NormalizedLabels[] = [];
+  private count = 0;
+  /** The keys' bytes, back to back. */
+  private arena = new Uint8Array(1 << 20);
+  private arenaView = new DataView(this.arena.buffer);
+  private arenaLen = 0;
+
+  /** Label sets held. */
+  get size(): number {
+    return this.count;
+  }
 
   /** A hash of `buf[start, end)`; `view` must cover the same bytes as `buf`. */
   hash(buf: Uint8Array, view: DataView, start: number, end: number): number {
@@ -59,44 +65,82 @@ export class LabelSetCache {
   }
 
   get(buf: Uint8Array, view: DataView, start: number, end: number, hash: number): NormalizedLabels | undefined {
-    const set = hash & SET_MASK;
-    for (let k = set; k < set + WAYS; k++) {
-      const e = this.entries[k];
-      if (e === undefined) return undefined;
-      if (e.hash === hash && matches(e, buf, view, start, end)) return e.value;
+    const mask = this.table.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const e = this.table[slot]! - 1;
+      if (e < 0) return undefined;
+      if (this.hashes[e] === hash && this.matches(e, buf, view, start, end)) return this.values[e];
     }
-    return undefined;
   }
 
-  /**
-   * Offers a label set that get() missed. Four-way: four consecutive slots form a set, kept in
-   * insertion order, newest first; a new entry pushes the oldest out.
-   */
-  set(buf: Uint8Array, view: DataView, start: number, end: number, hash: number, value: NormalizedLabels): void {
-    const door = hash & (SLOTS - 1);
-    if (this.seen[door] !== hash) {
-      this.seen[door] = hash;
-      return;
-    }
+  /** Adds a label set that get() missed. */
+  set(buf: Uint8Array, start: number, end: number, hash: number, value: NormalizedLabels): void {
+    if (this.count >= MAX_ENTRIES) this.clear();
     const length = end - start;
-    const full = length >>> 2;
-    const words = new Int32Array((length + 3) >>> 2);
-    for (let k = 0; k < full; k++) words[k] = view.getInt32(start + 4 * k, true);
-    if (full < words.length) words[full] = tailWord(buf, start + 4 * full, end);
-    const set = hash & SET_MASK;
-    for (let k = set + WAYS - 1; k > set; k--) this.entries[k] = this.entries[k - 1];
-    this.entries[set] = { hash, length, words, value };
+    if (this.arenaLen + length > this.arena.length) this.growArena(length);
+    const e = this.count++;
+    if (e === this.hashes.length) this.growEntries();
+    this.arena.set(buf.subarray(start, end), this.arenaLen);
+    this.hashes[e] = hash;
+    this.offsets[e] = this.arenaLen;
+    this.lengths[e] = length;
+    this.values[e] = value;
+    this.arenaLen += length;
+    if (2 * this.count > this.table.length) this.rehash(this.table.length * 2);
+    else this.place(e);
   }
-}
 
-function matches(e: Entry, buf: Uint8Array, view: DataView, start: number, end: number): boolean {
-  if (e.length !== end - start) return false;
-  const words = e.words;
-  const full = (end - start) >>> 2;
-  for (let k = 0; k < full; k++) {
-    if (words[k] !== view.getInt32(start + 4 * k, true)) return false;
+  private matches(e: number, buf: Uint8Array, view: DataView, start: number, end: number): boolean {
+    const length = end - start;
+    if (this.lengths[e] !== length) return false;
+    const at = this.offsets[e]!;
+    const arena = this.arenaView;
+    let k = 0;
+    for (; k + 4 <= length; k += 4) if (arena.getInt32(at + k, true) !== view.getInt32(start + k, true)) return false;
+    for (; k < length; k++) if (this.arena[at + k] !== buf[start + k]) return false;
+    return true;
   }
-  return full === words.length || words[full] === tailWord(buf, start + 4 * full, end);
+
+  private place(e: number): void {
+    const mask = this.table.length - 1;
+    let slot = this.hashes[e]! & mask;
+    while (this.table[slot] !== 0) slot = (slot + 1) & mask;
+    this.table[slot] = e + 1;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size);
+    for (let e = 0; e < this.count; e++) this.place(e);
+  }
+
+  private growEntries(): void {
+    const cap = this.hashes.length * 2;
+    const hashes = new Int32Array(cap);
+    hashes.set(this.hashes);
+    const offsets = new Uint32Array(cap);
+    offsets.set(this.offsets);
+    const lengths = new Uint32Array(cap);
+    lengths.set(this.lengths);
+    this.hashes = hashes;
+    this.offsets = offsets;
+    this.lengths = lengths;
+  }
+
+  private growArena(need: number): void {
+    let cap = this.arena.length * 2;
+    while (cap < this.arenaLen + need) cap *= 2;
+    const next = new Uint8Array(cap);
+    next.set(this.arena.subarray(0, this.arenaLen));
+    this.arena = next;
+    this.arenaView = new DataView(next.buffer);
+  }
+
+  private clear(): void {
+    this.table.fill(0);
+    this.values = [];
+    this.count = 0;
+    this.arenaLen = 0;
+  }
 }
 
 /** The 1–3 bytes `buf[p, end)` as a little-endian word, zero-padded. */
@@ -105,6 +149,10 @@ function tailWord(buf: Uint8Array, p: number, end: number): number {
   for (let s = 0; p < end; p++, s += 8) w |= buf[p]! << s;
   return w;
 }
+
+const SLOTS = 1 << 15;
+const WAYS = 4;
+const SET_MASK = SLOTS - WAYS;
 
 interface SymbolEntry {
   readonly hash: number;

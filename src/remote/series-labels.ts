@@ -10,6 +10,11 @@ import { compareStrings, type Label, type Labels } from '../model/labels.js';
 export interface NormalizedLabels {
   readonly labels: Labels;
   readonly error: string | null;
+  /**
+   * The storage's ref for this label set once an append returned one (0 before). Cached label
+   * sets keep it across requests, so the next append finds the series by ref.
+   */
+  ref: number;
 }
 
 const byName = (a: Label, b: Label): number => compareStrings(a.name, b.name);
@@ -34,11 +39,11 @@ export function normalizeLabels(names: readonly string[], values: readonly strin
       if (name === labels[i - 1]!.name) return invalid(names, values, n, `label name ${goQuote(name)} is not unique`);
     }
   }
-  return { labels, error: null };
+  return { labels, error: null, ref: 0 };
 }
 
 function invalid(names: readonly string[], values: readonly string[], n: number, why: string): NormalizedLabels {
   let s = '{';
   for (let i = 0; i < n; i++) s += `${i > 0 ? ', ' : ''}${names[i]}=${goQuote(values[i]!)}`;
-  return { labels: [], error: `invalid labels for series ${s}}: ${why}` };
+  return { labels: [], error: `invalid labels for series ${s}}: ${why}`, ref: 0 };
 }

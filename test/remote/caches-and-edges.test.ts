@@ -19,13 +19,12 @@ const viewOf = (b: Buffer): DataView => new DataView(b.buffer, b.byteOffset, b.b
 describe('LabelSetCache', () => {
   const value = normalizeLabels(['a'], ['1'], 1);
 
-  it('caches a label run on its second miss and then finds it by its bytes alone', () => {
+  it('caches a label run and then finds it by its bytes alone, wherever they stand', () => {
     const cache = new LabelSetCache();
     const run = bytes('xx\n\x07\n\x01a\x12\x021yy');
     const h = cache.hash(run, viewOf(run), 2, run.length - 2);
-    cache.set(run, viewOf(run), 2, run.length - 2, h, value);
     expect(cache.get(run, viewOf(run), 2, run.length - 2, h)).toBeUndefined();
-    cache.set(run, viewOf(run), 2, run.length - 2, h, value);
+    cache.set(run, 2, run.length - 2, h, value);
     const elsewhere = bytes('\n\x07\n\x01a\x12\x021');
     expect(cache.get(elsewhere, viewOf(elsewhere), 0, elsewhere.length, cache.hash(elsewhere, viewOf(elsewhere), 0, elsewhere.length))).toBe(value);
   });
@@ -34,18 +33,16 @@ describe('LabelSetCache', () => {
     const cache = new LabelSetCache();
     const a = bytes('label bytes number one');
     const h = cache.hash(a, viewOf(a), 0, a.length);
-    cache.set(a, viewOf(a), 0, a.length, h, value);
-    cache.set(a, viewOf(a), 0, a.length, h, value);
+    cache.set(a, 0, a.length, h, value);
     for (const other of ['label bytes number two', 'label bytes number on', 'label bytes number one!']) {
       const b = bytes(other);
       expect(cache.get(b, viewOf(b), 0, b.length, h), other).toBeUndefined();
     }
-    // Every tail length (the last word is compared byte-exact).
+    // Every tail length (the last bytes are compared one by one).
     for (let n = 1; n < a.length; n++) {
       const c = Buffer.from(a.subarray(0, n));
       const hc = cache.hash(c, viewOf(c), 0, n);
-      cache.set(c, viewOf(c), 0, n, hc, value);
-      cache.set(c, viewOf(c), 0, n, hc, value);
+      cache.set(c, 0, n, hc, value);
       const d = Buffer.from(c);
       d[n - 1] ^= 1;
       expect(cache.get(d, viewOf(d), 0, n, hc)).toBeUndefined();
@@ -53,16 +50,25 @@ describe('LabelSetCache', () => {
     }
   });
 
-  it('keeps the four newest label sets of a set of slots', () => {
+  it('holds every label set it was given, through growth and colliding hashes', () => {
     const cache = new LabelSetCache();
-    const runs = [0, 1, 2, 3, 4].map((i) => bytes(`run ${i}`));
-    // Forced into one set: the low bits of the caller's hash choose the set. Each run is
-    // offered twice, as the decoder does on two misses, since the first only marks it as seen.
-    const hashOf = (i: number) => 8 + i * 32768;
-    runs.forEach((r, i) => {
-      for (let k = 0; k < 2; k++) cache.set(r, viewOf(r), 0, r.length, hashOf(i), value);
-    });
-    expect(runs.map((r, i) => cache.get(r, viewOf(r), 0, r.length, hashOf(i)) !== undefined)).toEqual([false, true, true, true, true]);
+    const values = new Map<string, ReturnType<typeof normalizeLabels>>();
+    // 200k keys (past the initial table and arena), a tenth of them forced onto one hash.
+    for (let i = 0; i < 200_000; i++) {
+      const key = `series {pod="p-${i}", container="c${i % 7}"}`;
+      const b = bytes(key);
+      const h = i % 10 === 0 ? 12345 : cache.hash(b, viewOf(b), 0, b.length);
+      const v = normalizeLabels(['pod'], [String(i)], 1);
+      values.set(key, v);
+      cache.set(b, 0, b.length, h, v);
+    }
+    expect(cache.size).toBe(200_000);
+    for (const i of [0, 1, 10, 99_990, 123_457, 199_999]) {
+      const key = `series {pod="p-${i}", container="c${i % 7}"}`;
+      const b = bytes(key);
+      const h = i % 10 === 0 ? 12345 : cache.hash(b, viewOf(b), 0, b.length);
+      expect(cache.get(b, viewOf(b), 0, b.length, h)).toBe(values.get(key));
+    }
   });
 
   it('SymbolLabelSetCache compares strings, not hashes', () => {
