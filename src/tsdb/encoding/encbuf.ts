@@ -90,6 +90,22 @@ export class Encbuf {
     this.uvarint(v >= 0 ? v * 2 : -v * 2 - 1);
   }
 
+  /**
+   * Go's PutVarint64 over the whole int64 range, exact (`varint` rounds zig-zag values above 2^53). Numbers
+   * at or above 2^63 stand for 2^63 - 1, as MAX_INT64 does in int64.ts.
+   */
+  varint64(v: number): void {
+    if (Math.abs(v) <= 2 ** 52) return this.varint(v);
+    const x = v >= 2 ** 63 ? (1n << 63n) - 1n : BigInt(v);
+    let u = BigInt.asUintN(64, (x << 1n) ^ (x >> 63n));
+    this.grow(10);
+    while (u >= 0x80n) {
+      this.buf[this.len++] = Number(u & 0x7fn) | 0x80;
+      u >>= 7n;
+    }
+    this.buf[this.len++] = Number(u);
+  }
+
   bytes(b: Uint8Array): void {
     this.grow(b.length);
     this.buf.set(b, this.len);
