@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Appendable } from '../storage/interface.js';
 import { HeadChunkStore as WasmHeadChunkStore } from '../wasm/index.js';
@@ -6,7 +6,7 @@ import type { SeriesSource } from './block/source.js';
 import type { HeadChunkStore } from './head/chunk-store.js';
 import { Head } from './head/head.js';
 import { HeadSource } from './head/source.js';
-import { WalCommitLog } from './head/wal-log.js';
+import { WalCommitLog, WblLog } from './head/wal-log.js';
 import { replayIntoHead } from './head/wal-replay.js';
 import { WalWriter } from './wal/writer.js';
 
@@ -68,6 +68,7 @@ export class DB {
     readonly dir: string,
     readonly head: Head,
     private readonly wal: WalWriter,
+    private readonly wbl: WalWriter | undefined,
     private readonly logger: StorageLogger,
   ) {
     this.appendable = head;
@@ -76,34 +77,45 @@ export class DB {
   static async open(opts: DBOptions): Promise<DB> {
     const logger = opts.logger ?? NO_LOG;
     mkdirSync(opts.dir, { recursive: true });
-    const walDir = join(opts.dir, 'wal');
-    const wal = WalWriter.open(walDir, { compress: opts.walCompression, segmentSize: opts.walSegmentSize });
+    const wal = WalWriter.open(join(opts.dir, 'wal'), { compress: opts.walCompression, segmentSize: opts.walSegmentSize });
+    // As Prometheus: the write-behind log exists once out-of-order ingestion is enabled.
+    const wblDir = join(opts.dir, 'wbl');
+    const wbl =
+      opts.outOfOrderTimeWindowMs > 0 || existsSync(wblDir)
+        ? WalWriter.open(wblDir, { compress: opts.walCompression, segmentSize: opts.walSegmentSize })
+        : undefined;
     const head = new Head({
       chunkRange: opts.minBlockDurationMs,
       store: opts.chunkStore ?? new WasmHeadChunkStore(),
       log: new WalCommitLog(wal),
+      wbl: wbl && new WblLog(wbl),
+      outOfOrderTimeWindow: opts.outOfOrderTimeWindowMs,
     });
-    const db = new DB(opts.dir, head, wal, logger);
-    db.replay(walDir);
+    const db = new DB(opts.dir, head, wal, wbl, logger);
+    db.replay();
     return db;
   }
 
-  private replay(walDir: string): void {
+  private replay(): void {
     const started = Date.now();
-    const stats = replayIntoHead(this.head, walDir);
-    const err = stats.corruption;
-    if (err) {
+    const stats = replayIntoHead(this.head, this.dir);
+    for (const [writer, err] of [
+      [this.wal, stats.corruption],
+      [this.wbl, stats.wblCorruption],
+    ] as const) {
+      if (!err || !writer) continue;
       // A checkpoint cannot be repaired by truncation: refuse to start rather than guess.
-      if (err.dir !== walDir) throw err;
+      if (err.dir !== writer.dir) throw err;
       this.walCorruptions++;
       this.logger.warn({ err: err.message, segment: err.segment, offset: err.offset }, 'Encountered WAL read error, attempting repair');
-      this.wal.repair(err);
+      writer.repair(err);
     }
     this.logger.info(
       {
         records: stats.records,
         series: stats.series,
         samples: stats.samples,
+        outOfOrderSamples: stats.outOfOrderSamples,
         unknownRefs: stats.unknownRefs,
         duration: `${Date.now() - started}ms`,
       },
@@ -128,7 +140,7 @@ export class DB {
   }
 
   async close(): Promise<void> {
-    await this.wal.close();
+    await Promise.all([this.wal.close(), this.wbl?.close()]);
   }
 }
 
@@ -143,8 +155,8 @@ export function readOnlyHeadOpener(
   return async (dir, minValidTime) => {
     const head = new Head({ chunkRange: DEFAULT_BLOCK_DURATION, store: new WasmHeadChunkStore() });
     head.minValidTime = minValidTime;
-    const stats = replayIntoHead(head, join(dir, 'wal'));
-    if (stats.corruption) onWarning?.(`WAL replay stopped early: ${stats.corruption.message}`);
+    const stats = replayIntoHead(head, dir);
+    for (const err of [stats.corruption, stats.wblCorruption]) if (err) onWarning?.(`WAL replay stopped early: ${err.message}`);
     return head.numSeries > 0 ? new HeadSource(head) : undefined;
   };
 }

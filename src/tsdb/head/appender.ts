@@ -5,6 +5,7 @@ import {
   errInvalidLabels,
   errOutOfBounds,
   errOutOfOrderSample,
+  errTooOldSample,
   StorageError,
 } from '../../storage/errors.js';
 import { cleanLabels, type Head } from './head.js';
@@ -99,7 +100,8 @@ export class HeadAppender implements Appender {
       sampleVs: this.vs.subarray(0, this.n),
       exemplars: [],
     });
-    head.applySamples(this.refs, this.ts, this.vs, this.n);
+    const { outOfOrderTaken } = head.applySamples(this.refs, this.ts, this.vs, this.n);
+    if (outOfOrderTaken.length > 0) head.wbl?.logOutOfOrder(outOfOrderTaken);
     for (const { ref, meta } of this.metadata) {
       const s = head.getByRef(ref);
       if (s !== undefined) s.meta = meta;
@@ -141,19 +143,25 @@ export class HeadAppender implements Appender {
     return series;
   }
 
-  /** Prometheus's memSeries.appendable against the committed state. */
+  /** Prometheus's memSeries.appendable against the committed state (2.42, with the out-of-order window). */
   private check(s: MemSeries, t: number, bits: Uint32Array, i: number): void {
     if (!Number.isSafeInteger(t)) {
       throw new StorageError('INVALID_SAMPLE', `timestamp ${t} is not an integer millisecond time`);
     }
-    this.minValidTime ??= this.head.appendableMinValidTime(t);
-    if (t < this.minValidTime) throw errOutOfBounds();
-    if (t > s.lastT) return;
-    if (t === s.lastT) {
-      if (this.head.sameAsLastValue(s.ref, bits, i)) return;
-      throw errDuplicateSample();
+    const head = this.head;
+    this.minValidTime ??= head.appendableMinValidTime(t);
+    if (t >= this.minValidTime) {
+      if (t > s.lastT) return;
+      if (t === s.lastT) {
+        if (head.sameAsLastValue(s.ref, bits, i)) return;
+        throw errDuplicateSample();
+      }
     }
-    throw errOutOfOrderSample();
+    if (head.outOfOrderTimeWindow > 0) {
+      if (head.oooAcceptable(t)) return;
+      throw errTooOldSample();
+    }
+    throw t < this.minValidTime ? errOutOfBounds() : errOutOfOrderSample();
   }
 
   /** Copies sample i of the caller's columns; the value moves as two u32 words, never as a number. */

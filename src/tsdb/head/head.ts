@@ -3,8 +3,9 @@ import type { Appendable } from '../../storage/interface.js';
 import { HeadAppender } from './appender.js';
 import type { HeadChunkStore } from './chunk-store.js';
 import { MemPostings } from './postings.js';
+import { OooColumns, OooSamples } from './ooo.js';
 import { MemSeries } from './series.js';
-import type { CommitLog } from './transaction.js';
+import type { CommitLog, OutOfOrderLog } from './transaction.js';
 
 export interface HeadOptions {
   /** Width of the ranges chunks never cross; the block duration (2h by default). */
@@ -12,12 +13,18 @@ export interface HeadOptions {
   readonly store: HeadChunkStore;
   /** The WAL; absent for a read-only head (replay only). */
   readonly log?: CommitLog;
+  /** storage.tsdb.out_of_order_time_window in ms; 0 (the default) rejects out-of-order samples. */
+  readonly outOfOrderTimeWindow?: number;
+  /** The write-behind log for samples taken out of order. */
+  readonly wbl?: OutOfOrderLog;
 }
 
 /** Counters the head keeps for self-metrics (read by collectors, never pushed). */
 export class HeadStats {
   samplesAppended = 0;
   outOfOrderSamples = 0;
+  outOfOrderSamplesAppended = 0;
+  tooOldSamples = 0;
   outOfBoundSamples = 0;
   duplicateSamples = 0;
   chunksCreated = 0;
@@ -28,8 +35,11 @@ export class HeadStats {
 
 /** Result of applying committed samples to the head. */
 export interface ApplyResult {
+  /** In-order and out-of-order samples taken. */
   appended: number;
   outOfOrder: number;
+  /** The samples taken out of order (for the write-behind log); valid until the next apply. */
+  outOfOrderTaken: OooColumns;
 }
 
 const HANDLE_POOL = 256;
@@ -43,12 +53,18 @@ export class Head implements Appendable {
   readonly chunkRange: number;
   readonly store: HeadChunkStore;
   readonly log: CommitLog | undefined;
+  readonly wbl: OutOfOrderLog | undefined;
+  /** Out-of-order window in ms (0: off); the config may change it on reload. */
+  outOfOrderTimeWindow: number;
   readonly postings = new MemPostings();
   readonly stats = new HeadStats();
 
   /** Smallest and largest in-order sample time in the head (±Infinity while empty). */
   minTime = Infinity;
   maxTime = -Infinity;
+  /** Smallest and largest out-of-order sample time in the head (±Infinity while none). */
+  minOOOTime = Infinity;
+  maxOOOTime = -Infinity;
   /** Samples older than this are out of bounds: the max time of the newest block. */
   minValidTime = -Infinity;
 
@@ -61,6 +77,7 @@ export class Head implements Appendable {
   /** Bits of each series' newest value, indexed by ref (two u32 words per ref). */
   private lastValueBits: Uint32Array = new Uint32Array(2 * 1024);
 
+  private readonly oooTaken = new OooColumns();
   private handlePool: Uint32Array = new Uint32Array(0);
   private handlePos = 0;
 
@@ -74,6 +91,8 @@ export class Head implements Appendable {
     this.chunkRange = opts.chunkRange;
     this.store = opts.store;
     this.log = opts.log;
+    this.wbl = opts.wbl;
+    this.outOfOrderTimeWindow = opts.outOfOrderTimeWindow ?? 0;
   }
 
   appender(): HeadAppender {
@@ -152,8 +171,10 @@ export class Head implements Appendable {
    * commit (older or equal-but-different samples are dropped, identical ones ignored),
    * chunk cutting in TypeScript, then one batch append into the WASM chunk store.
    */
-  applySamples(refs: Uint32Array, ts: Float64Array, vs: Float64Array, n: number): ApplyResult {
+  applySamples(refs: Uint32Array, ts: Float64Array, vs: Float64Array, n: number, allowOutOfOrder = true): ApplyResult {
     this.ensureBatchCapacity(n);
+    const taken = this.oooTaken;
+    taken.length = 0;
     const vsBits = new Uint32Array(vs.buffer, vs.byteOffset, 2 * n);
     const handles = this.batchHandles;
     const bts = this.batchTs;
@@ -161,18 +182,23 @@ export class Head implements Appendable {
     const last = this.lastValueBits;
     let m = 0;
     let outOfOrder = 0;
+    let ooo = 0;
     let minT = Infinity;
     let maxT = -Infinity;
     for (let i = 0; i < n; i++) {
       const ref = refs[i]!;
       const s = this.seriesByRef[ref];
       const t = ts[i]!;
-      if (s === undefined || t < this.minValidTime) {
+      if (s === undefined) {
         outOfOrder++;
         continue;
       }
-      if (t <= s.lastT) {
-        if (t < s.lastT || last[2 * ref] !== vsBits[2 * i] || last[2 * ref + 1] !== vsBits[2 * i + 1]) outOfOrder++;
+      if (t < this.minValidTime || t <= s.lastT) {
+        if (t === s.lastT && last[2 * ref] === vsBits[2 * i] && last[2 * ref + 1] === vsBits[2 * i + 1]) continue;
+        if (t !== s.lastT && allowOutOfOrder && this.oooAcceptable(t) && this.insertOutOfOrder(s, t, vsBits, i)) {
+          taken.push(ref, t, vsBits, i);
+          ooo++;
+        } else outOfOrder++;
         continue;
       }
       if (s.needsCut(t)) {
@@ -196,9 +222,39 @@ export class Head implements Appendable {
       if (minT < this.minTime) this.minTime = minT;
       if (maxT > this.maxTime) this.maxTime = maxT;
     }
-    this.stats.samplesAppended += m;
+    this.stats.samplesAppended += m + ooo;
     this.stats.outOfOrderSamples += outOfOrder;
-    return { appended: m, outOfOrder };
+    return { appended: m + ooo, outOfOrder, outOfOrderTaken: taken };
+  }
+
+  /**
+   * Inserts samples into the series' out-of-order buffers whatever the window: the replay of
+   * the write-behind log, whose samples were accepted when they came.
+   */
+  insertOutOfOrderSamples(refs: Uint32Array | Float64Array, ts: Float64Array, vs: Float64Array, n: number): number {
+    const vsBits = new Uint32Array(vs.buffer, vs.byteOffset, 2 * n);
+    let taken = 0;
+    for (let i = 0; i < n; i++) {
+      const s = this.seriesByRef[refs[i]!];
+      if (s !== undefined && this.insertOutOfOrder(s, ts[i]!, vsBits, i)) taken++;
+    }
+    return taken;
+  }
+
+  /** Whether a sample older than the series' newest may go in out of order: inside the window behind the head's max time. */
+  oooAcceptable(t: number): boolean {
+    return this.outOfOrderTimeWindow > 0 && t >= this.maxTime - this.outOfOrderTimeWindow;
+  }
+
+  /** Inserts one out-of-order sample; false when the series already holds one at that time. */
+  private insertOutOfOrder(s: MemSeries, t: number, vsBits: Uint32Array, i: number): boolean {
+    s.ooo ??= new OooSamples();
+    if (s.ooo.insert(t, vsBits, i)) {
+      this.stats.outOfOrderSamplesAppended++;
+      if (t < this.minOOOTime) this.minOOOTime = t;
+      if (t > this.maxOOOTime) this.maxOOOTime = t;
+    }
+    return true;
   }
 
   /** Label names in the head, sorted. */

@@ -1,5 +1,6 @@
 import type { Labels } from '../../model/labels.js';
 import type { Metadata } from '../../storage/interface.js';
+import type { OooSamples } from './ooo.js';
 
 /** Samples per head chunk Prometheus aims for (2.42: fixed). */
 export const SAMPLES_PER_CHUNK = 120;
@@ -28,6 +29,8 @@ export class MemSeries {
   lastT = -Infinity;
   closed: ClosedChunk[] = [];
   meta: Metadata | undefined;
+  /** Samples accepted out of order (inside the out-of-order window), if any. */
+  ooo: OooSamples | undefined;
 
   constructor(
     readonly ref: number,
@@ -37,8 +40,8 @@ export class MemSeries {
 
   /** Smallest timestamp the series holds in memory, or +Infinity when it holds none. */
   minTime(): number {
-    if (this.closed.length > 0) return this.closed[0]!.minT;
-    return this.headChunk !== 0 && this.chunkSamples > 0 ? this.chunkMinT : Infinity;
+    const inOrder = this.closed.length > 0 ? this.closed[0]!.minT : this.headChunk !== 0 && this.chunkSamples > 0 ? this.chunkMinT : Infinity;
+    return this.ooo === undefined ? inOrder : Math.min(inOrder, this.ooo.minTime);
   }
 
   /** Handles of the chunks (closed, then open) that overlap [mint, maxt], oldest first. */

@@ -3,6 +3,7 @@ import type { Matcher } from '../../model/matchers.js';
 import type { SampleColumns, SeriesData, SeriesSource } from '../block/source.js';
 import { postingsForMatchers } from '../index/postings-for-matchers.js';
 import type { Head } from './head.js';
+import { mergeOoo } from './ooo.js';
 import type { MemSeries } from './series.js';
 
 /** The head as a query source: series selected through its postings, samples decoded from WASM chunks. */
@@ -10,7 +11,8 @@ export class HeadSource implements SeriesSource {
   constructor(readonly head: Head) {}
 
   overlaps(mint: number, maxt: number): boolean {
-    return this.head.minTime <= maxt && mint <= this.head.maxTime;
+    const h = this.head;
+    return Math.min(h.minTime, h.minOOOTime) <= maxt && mint <= Math.max(h.maxTime, h.maxOOOTime);
   }
 
   async *select(matchers: readonly Matcher[], mint: number, maxt: number): AsyncGenerator<SeriesData> {
@@ -18,7 +20,7 @@ export class HeadSource implements SeriesSource {
     const selected: MemSeries[] = [];
     for (const ref of postingsForMatchers(head.postings, matchers)) {
       const s = head.getByRef(ref);
-      if (s !== undefined && s.minTime() <= maxt && mint <= s.lastT) selected.push(s);
+      if (s !== undefined && s.minTime() <= maxt && mint <= Math.max(s.lastT, s.ooo?.maxTime ?? -Infinity)) selected.push(s);
     }
     selected.sort((a, b) => compareLabels(a.labels, b.labels));
     for (const s of selected) yield new HeadSeries(head, s, mint, maxt);
@@ -40,16 +42,23 @@ class HeadSeries implements SeriesData {
   }
 
   async *batches(): AsyncGenerator<SampleColumns> {
-    const handles = this.series.chunkHandles(this.mint, this.maxt);
-    if (handles.length === 0) return;
-    const cols = this.head.store.decodeMany(handles);
-    const { timestamps: ts, values: vs } = cols;
-    // Trim to [mint, maxt]; samples are in time order, so the kept ones are one run.
+    const { mint, maxt, series } = this;
+    const handles = series.chunkHandles(mint, maxt);
+    let ts: Float64Array = new Float64Array(0);
+    let vs: Float64Array = new Float64Array(0);
     let from = 0;
-    while (from < cols.length && ts[from]! < this.mint) from++;
-    let to = cols.length;
-    while (to > from && ts[to - 1]! > this.maxt) to--;
-    if (to === from) return;
-    yield { timestamps: ts.subarray(from, to), values: vs.subarray(from, to), length: to - from };
+    let to = 0;
+    if (handles.length > 0) {
+      const cols = this.head.store.decodeMany(handles);
+      ts = cols.timestamps;
+      vs = cols.values;
+      // Trim to [mint, maxt]; samples are in time order, so the kept ones are one run.
+      to = cols.length;
+      while (from < to && ts[from]! < mint) from++;
+      while (to > from && ts[to - 1]! > maxt) to--;
+    }
+    const inOrder = { timestamps: ts.subarray(from, to), values: vs.subarray(from, to), length: to - from };
+    const out = series.ooo ? mergeOoo(inOrder.timestamps, inOrder.values, inOrder.length, series.ooo, mint, maxt) : inOrder;
+    if (out.length > 0) yield out;
   }
 }

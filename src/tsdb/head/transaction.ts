@@ -1,4 +1,5 @@
 import type { Exemplar, Metadata } from '../../storage/interface.js';
+import type { OooColumns } from './ooo.js';
 import type { MemSeries } from './series.js';
 
 /**
@@ -22,4 +23,9 @@ export interface Transaction {
  */
 export interface CommitLog {
   log(tx: Transaction): void;
+}
+
+/** Where the samples a commit took out of order are logged (the write-behind log). */
+export interface OutOfOrderLog {
+  logOutOfOrder(cols: OooColumns): void;
 }

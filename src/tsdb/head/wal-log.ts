@@ -1,7 +1,8 @@
 import { Encbuf } from '../encoding/encbuf.js';
 import { encodeMetadata, encodeSamples, encodeSeries } from '../record/index.js';
 import type { WalWriter } from '../wal/writer.js';
-import type { CommitLog, Transaction } from './transaction.js';
+import type { OooColumns } from './ooo.js';
+import type { CommitLog, OutOfOrderLog, Transaction } from './transaction.js';
 
 /**
  * The head's CommitLog over a Prometheus-format WAL: one commit becomes a Series,
@@ -35,5 +36,22 @@ export class WalCommitLog implements CommitLog {
       records.push(this.samplesBuf.get());
     }
     if (records.length > 0) this.wal.log(records);
+  }
+}
+
+/**
+ * The write-behind log (wbl/, Prometheus's WBL): after a commit is applied, the samples it
+ * took out of order are logged again there as one Samples record. WAL replay keeps only
+ * in-order samples, as Prometheus's does; the WBL brings the out-of-order ones back.
+ */
+export class WblLog implements OutOfOrderLog {
+  private readonly buf = new Encbuf(16 * 1024);
+
+  constructor(readonly wbl: WalWriter) {}
+
+  logOutOfOrder(cols: OooColumns): void {
+    this.buf.reset();
+    encodeSamples(this.buf, cols.refs, cols.ts, cols.vs, 0, cols.length);
+    this.wbl.log([this.buf.get()]);
   }
 }

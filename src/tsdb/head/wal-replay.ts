@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import type { SampleColumns } from '../record/index.js';
 import { replayWal, WalCorruptionError } from '../wal/index.js';
 import type { Head } from './head.js';
@@ -7,26 +9,42 @@ export interface ReplayStats {
   records: number;
   series: number;
   samples: number;
+  /** Out-of-order samples brought back from the write-behind log. */
+  outOfOrderSamples: number;
   /** Samples whose series ref was never defined (Prometheus: "unknown series references"). */
   unknownRefs: number;
   /** Where reading stopped on corruption; everything before it was applied. */
   corruption?: WalCorruptionError;
+  /** The same for the write-behind log. */
+  wblCorruption?: WalCorruptionError;
 }
 
 /**
- * Replays a WAL directory (newest checkpoint, then segments) into the head, as
+ * Replays a data directory's WAL (newest checkpoint, then segments) into the head, as
  * Prometheus's loadWAL does: series records define refs (a label set seen again under
- * another ref maps onto the first series), samples go through the head's in-order
- * rules, metadata is attached. Stops at the first corruption and reports it.
+ * another ref maps onto the first series), samples go through the head's in-order rules
+ * (out-of-order samples come back from the WBL instead), metadata is attached. Then the
+ * write-behind log (wbl/), when there is one, returns the samples taken out of order.
+ * Each log stops at its first corruption, which is reported.
  */
-export function replayIntoHead(head: Head, walDir: string): ReplayStats {
-  const stats: ReplayStats = { records: 0, series: 0, samples: 0, unknownRefs: 0 };
+export function replayIntoHead(head: Head, dataDir: string): ReplayStats {
+  const stats: ReplayStats = { records: 0, series: 0, samples: 0, outOfOrderSamples: 0, unknownRefs: 0 };
   // WAL ref -> head ref, for refs that differ (duplicate series records after a crash).
   const remap = new Map<number, number>();
   let refs = new Uint32Array(1024);
-  const headRef = (walRef: number): number => remap.get(walRef) ?? walRef;
+  const headRefs = (cols: SampleColumns): Uint32Array => {
+    const n = cols.length;
+    if (refs.length < n) refs = new Uint32Array(cols.capacity);
+    for (let i = 0; i < n; i++) {
+      const ref = remap.get(cols.refs[i]!) ?? cols.refs[i]!;
+      const known = head.getByRef(ref) !== undefined;
+      if (!known) stats.unknownRefs++;
+      refs[i] = known ? ref : 0;
+    }
+    return refs;
+  };
   try {
-    stats.records = replayWal(walDir, {
+    stats.records += replayWal(join(dataDir, 'wal'), {
       series(series) {
         for (const { ref, labels } of series) {
           const s = head.getOrCreate(labels, ref).series;
@@ -34,20 +52,12 @@ export function replayIntoHead(head: Head, walDir: string): ReplayStats {
         }
         stats.series += series.length;
       },
-      samples(cols: SampleColumns) {
-        const n = cols.length;
-        if (refs.length < n) refs = new Uint32Array(cols.capacity);
-        for (let i = 0; i < n; i++) {
-          const ref = headRef(cols.refs[i]!);
-          const known = head.getByRef(ref) !== undefined;
-          if (!known) stats.unknownRefs++;
-          refs[i] = known ? ref : 0;
-        }
-        stats.samples += head.applySamples(refs, cols.ts, cols.vs, n).appended;
+      samples(cols) {
+        stats.samples += head.applySamples(headRefs(cols), cols.ts, cols.vs, cols.length, false).appended;
       },
       metadata(entries) {
         for (const { ref, meta } of entries) {
-          const s = head.getByRef(headRef(ref));
+          const s = head.getByRef(remap.get(ref) ?? ref);
           if (s !== undefined) s.meta = meta;
         }
       },
@@ -55,6 +65,18 @@ export function replayIntoHead(head: Head, walDir: string): ReplayStats {
   } catch (err) {
     if (!(err instanceof WalCorruptionError)) throw err;
     stats.corruption = err;
+  }
+  const wblDir = join(dataDir, 'wbl');
+  if (!existsSync(wblDir)) return stats;
+  try {
+    stats.records += replayWal(wblDir, {
+      samples(cols) {
+        stats.outOfOrderSamples += head.insertOutOfOrderSamples(headRefs(cols), cols.ts, cols.vs, cols.length);
+      },
+    }).records;
+  } catch (err) {
+    if (!(err instanceof WalCorruptionError)) throw err;
+    stats.wblCorruption = err;
   }
   return stats;
 }
