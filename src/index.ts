@@ -23,6 +23,7 @@ import type { Labels } from './model/labels.js';
 import { Matcher, parseSeriesSelector } from './model/matchers.js';
 import type { BlockMeta, BlockMetaCompaction, BlockStats } from './tsdb/block/meta.js';
 import { ReadOnlyDB, type ReadOnlyDBOptions } from './tsdb/block/db.js';
+import { readOnlyHeadOpener } from './tsdb/db.js';
 import type { SampleColumns, SeriesData, SeriesSource } from './tsdb/block/source.js';
 import { MAX_INT64, MIN_INT64 } from './tsdb/encoding/int64.js';
 
@@ -41,8 +42,9 @@ export interface OpenReadOnlyOptions {
   /** Receives non-fatal problems, e.g. a block skipped because its meta.json cannot be read. */
   readonly onWarning?: (message: string) => void;
   /**
-   * Opens the head (recent data in wal/) as one more source to merge. Called once, on the first query
-   * reaching past the newest block; samples before `minValidTime` must be left out.
+   * Opens the head (recent data in wal/ and wbl/) as one more source to merge. Called once, on the
+   * first query reaching past the newest block; samples before `minValidTime` must be left out.
+   * Default: the WAL replayed into memory, read-only (nothing on disk is changed).
    */
   readonly openHead?: ReadOnlyDBOptions['openHead'];
 }
@@ -118,12 +120,14 @@ export class ReadOnlyStore {
 }
 
 /**
- * Opens a Prometheus data directory (the folder holding block directories named by ULIDs) read-only.
- * Every block's meta.json, index, chunk segment headers and tombstones are read and checked; a corrupt
- * block rejects with a CorruptedBlocksError naming it. No wal/ folder is needed.
+ * Opens a Prometheus (or promwasm) data directory read-only: the blocks (directories named by ULIDs)
+ * and the head replayed from wal/. Every block's meta.json, index, chunk segment headers and
+ * tombstones are read and checked; a corrupt block rejects with a CorruptedBlocksError naming it.
+ * No wal/ folder is needed.
  */
 export async function openReadOnly(dir: string, options: OpenReadOnlyOptions = {}): Promise<ReadOnlyStore> {
-  return new ReadOnlyStore(await ReadOnlyDB.open(dir, options));
+  const openHead = options.openHead ?? readOnlyHeadOpener(options.onWarning);
+  return new ReadOnlyStore(await ReadOnlyDB.open(dir, { ...options, openHead }));
 }
 
 function toSeries(s: SeriesData): Series {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatGoFloat, formatLabels } from '../../src/format/index.js';
 import { compareLabels, labelsFromRecord, labelsKey, type Labels } from '../../src/model/labels.js';
 import { openReadOnly } from '../../src/index.js';
-import { readOnlyHeadOpener } from '../../src/tsdb/db.js';
 import { exited, runCli, startServer } from '../helpers/cli.js';
 import { PROMTOOL } from '../helpers/promtool.js';
 import { bitsOf, doubleOfBits, fixtureBody, fixtureExpected, fixtureNames } from '../remote/fixtures.js';
@@ -67,7 +66,7 @@ describe('remote-write fixtures stored by a real server', () => {
   const expected = expectedSeries();
 
   it('keeps every sample bit for bit, stale markers included', async () => {
-    const store = await openReadOnly(dir, { openHead: readOnlyHeadOpener() });
+    const store = await openReadOnly(dir);
     let staleMarkers = 0;
     let i = 0;
     for await (const series of store.select('{__name__=~".+"}')) {
