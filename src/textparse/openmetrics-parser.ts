@@ -60,6 +60,8 @@ export class OpenMetricsParser extends ParserBase {
   private readonly exemplarWords = new Uint32Array(this.exemplarBox.buffer);
   private exemplarHasTs = false;
   private exemplarTs = 0;
+  /** The sample's timestamp in seconds as written (NaN when it has none), for validation. */
+  private tsSeconds = NaN;
 
   help(): string {
     return this.decodeText(this.textStart, this.textEnd, true);
@@ -80,9 +82,15 @@ export class OpenMetricsParser extends ParserBase {
     return { labels, value: this.exemplarBox[0]!, hasTimestamp: this.exemplarHasTs, timestamp: this.exemplarHasTs ? this.exemplarTs : 0 };
   }
 
+  /** The sample's timestamp in float seconds before the conversion to milliseconds (NaN when it has none). */
+  timestampSeconds(): number {
+    return this.tsSeconds;
+  }
+
   next(): EntryKind {
     if (this.done) return Entry.Eof;
     this.resetEntry();
+    this.tsSeconds = NaN;
     this.exemplarCount = -1;
     this.exemplarHasTs = false;
     this.seriesStart = this.i;
@@ -165,7 +173,8 @@ export class OpenMetricsParser extends ParserBase {
         break;
       case T_TIMESTAMP: {
         this.hasTs = true;
-        this.ts = this.secondsAt(this.start + 1, this.i, 'invalid timestamp');
+        this.tsSeconds = this.secondsAt(this.start + 1, this.i, 'invalid timestamp');
+        this.ts = secondsToMillis(this.tsSeconds);
         const t2 = this.lex();
         if (t2 === T_COMMENT) this.exemplarPart();
         else if (t2 !== T_LINEBREAK) this.fail(expected('expected next entry after timestamp', t2), this.errorOffset(t2));
@@ -200,16 +209,16 @@ export class OpenMetricsParser extends ParserBase {
     if (t2 === T_LINEBREAK) return;
     if (t2 !== T_TIMESTAMP) this.fail(expected('expected timestamp or comment', t2), this.errorOffset(t2));
     this.exemplarHasTs = true;
-    this.exemplarTs = this.secondsAt(this.start + 1, this.i, 'invalid exemplar timestamp');
+    this.exemplarTs = secondsToMillis(this.secondsAt(this.start + 1, this.i, 'invalid exemplar timestamp'));
     const t3 = this.lex();
     if (t3 !== T_LINEBREAK) this.fail(expected('expected next entry after exemplar timestamp', t3), this.errorOffset(t3));
   }
 
-  /** Float seconds to int64 milliseconds, refusing NaN and infinities. */
+  /** A timestamp in float seconds, refusing NaN and infinities. */
   private secondsAt(start: number, end: number, invalid: string): number {
     const seconds = this.parseFloatAt(start, end);
     if (seconds !== seconds || seconds === Infinity || seconds === -Infinity) this.fail(invalid, start);
-    return secondsToMillis(seconds);
+    return seconds;
   }
 
   /** `{` has been read: `name="value"` pairs separated by single commas up to `}`. */
