@@ -87,15 +87,7 @@ export class BlockWriter {
 
   /** Starts a block in `<parentDir>/<ulid>.tmp-for-creation` (replacing a leftover one). */
   static async create(parentDir: string, options: BlockWriterOptions = {}): Promise<BlockWriter> {
-    const ulid = (options.ulid ?? newUlid()).toUpperCase();
-    if (!isUlid(ulid)) throw new BlockInputError(`not a ULID: ${JSON.stringify(options.ulid)}`);
-    const { minTime, maxTime } = options;
-    for (const [name, t] of [['minTime', minTime], ['maxTime', maxTime]] as const) {
-      if (t !== undefined && !Number.isSafeInteger(t)) throw new BlockInputError(`${name} ${t} is not an integer in the safe range`);
-    }
-    if (minTime !== undefined && maxTime !== undefined && minTime >= maxTime) {
-      throw new BlockInputError(`empty block range [${minTime}, ${maxTime})`);
-    }
+    const ulid = checkOptions(options);
     const tmp = join(parentDir, ulid + TMP_FOR_CREATION_SUFFIX);
     await rm(tmp, { recursive: true, force: true });
     await mkdir(tmp, { recursive: true });
@@ -226,6 +218,20 @@ export class BlockWriter {
   }
 }
 
+/** Checks the ULID and range options; returns the ULID to use (upper case). */
+function checkOptions(options: BlockWriterOptions): string {
+  const ulid = (options.ulid ?? newUlid()).toUpperCase();
+  if (!isUlid(ulid)) throw new BlockInputError(`not a ULID: ${JSON.stringify(options.ulid)}`);
+  const { minTime, maxTime } = options;
+  for (const [name, t] of [['minTime', minTime], ['maxTime', maxTime]] as const) {
+    if (t !== undefined && !Number.isSafeInteger(t)) throw new BlockInputError(`${name} ${t} is not an integer in the safe range`);
+  }
+  if (minTime !== undefined && maxTime !== undefined && minTime >= maxTime) {
+    throw new BlockInputError(`empty block range [${minTime}, ${maxTime})`);
+  }
+  return ulid;
+}
+
 function chunkProblem(c: EncodedChunk, previous: EncodedChunk | undefined, range: BlockWriterOptions): string | undefined {
   if (!Number.isSafeInteger(c.minTime) || !Number.isSafeInteger(c.maxTime) || c.maxTime < c.minTime) {
     return `bad time range [${c.minTime}, ${c.maxTime}]`;
@@ -285,6 +291,7 @@ export async function writeBlock(
 ): Promise<BlockMeta | undefined> {
   const chunkRange = options.chunkRange ?? DEFAULT_CHUNK_RANGE;
   if (!Number.isSafeInteger(chunkRange) || chunkRange <= 0) throw new BlockInputError(`bad chunk range ${chunkRange}`);
+  const ulid = checkOptions(options);
   const collected = new SeriesCollector(options, chunkRange);
   for await (const s of series) collected.add(s);
   if (collected.numSamples === 0) return undefined;
@@ -300,7 +307,7 @@ export async function writeBlock(
     throw e;
   }
 
-  const writer = await BlockWriter.create(parentDir, options);
+  const writer = await BlockWriter.create(parentDir, { ...options, ulid });
   await writer.addSymbols(symbols);
   for (const i of order) {
     const start = i === 0 ? 0 : ends[i - 1]!;
