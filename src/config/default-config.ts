@@ -1,10 +1,14 @@
 // The configuration the server starts with: the file named by --config.file, or, without
 // one, an embedded default shaped like the prometheus.yml Prometheus packages (15s scrape
-// and evaluation intervals, one job scraping the server itself). Here the text is only
-// parsed as YAML into plain data; checking it against the Prometheus schema comes later.
+// and evaluation intervals, one job scraping the server itself). The text is parsed as YAML
+// and then read as Prometheus 2.42 reads it (decode-config.ts): defaults applied, every check
+// made, errors worded as Prometheus words them plus the field's path, line and column.
 
 import { readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
+import { decodePrometheusConfig, DecodeFailure } from './decode-config.js';
+import type { PrometheusConfig } from './types.js';
 
 export const DEFAULT_CONFIG_YAML = `# Built-in configuration, used when --config.file is not given.
 global:
@@ -27,6 +31,8 @@ export interface LoadedConfig {
   readonly text: string;
   /** The YAML document as plain data; an empty document is an empty mapping. */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The configuration as Prometheus reads it: defaults applied, checked, frozen. */
+  readonly prometheus: PrometheusConfig;
 }
 
 export class ConfigError extends Error {
@@ -34,12 +40,19 @@ export class ConfigError extends Error {
   constructor(
     readonly source: string,
     message: string,
-    /** 1-based position of a YAML error, when there is one. */
+    /** 1-based position of the error, when there is one. */
     readonly line?: number,
     readonly column?: number,
+    /** The field the error is about, as a path (`scrape_configs[0].relabel_configs[1]`), when known. */
+    readonly path?: string,
   ) {
     super(message);
   }
+}
+
+export interface ParseOptions {
+  /** Directory that relative file paths in the configuration are resolved against (default: none). */
+  readonly directory?: string;
 }
 
 /** Reads and parses the configuration file, or the embedded default when `file` is undefined. */
@@ -51,14 +64,14 @@ export async function loadConfig(file: string | undefined): Promise<LoadedConfig
   } catch (err) {
     throw new ConfigError(file, `reading ${file}: ${(err as Error).message}`);
   }
-  return parseConfig(text, file);
+  return parseConfig(text, file, { directory: dirname(file) });
 }
 
-/** Parses configuration text; YAML errors come back as a ConfigError with line and column. */
-export function parseConfig(text: string, source: string): LoadedConfig {
+/** Parses and checks configuration text; every error is a ConfigError with line and column. */
+export function parseConfig(text: string, source: string, options: ParseOptions = {}): LoadedConfig {
   // yaml's own limits apply: duplicate keys are errors, alias expansion is capped.
   const lines = new LineCounter();
-  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, lineCounter: lines });
+  const doc = parseDocument(text, { prettyErrors: false, uniqueKeys: true, merge: true, lineCounter: lines });
   const error = doc.errors[0];
   if (error !== undefined) {
     const { line, col } = lines.linePos(error.pos[0]);
@@ -74,7 +87,24 @@ export function parseConfig(text: string, source: string): LoadedConfig {
   if (typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError(source, `parsing YAML file ${source}: the configuration must be a mapping, not ${Array.isArray(data) ? 'a sequence' : `a ${typeof data}`}`);
   }
-  return { source, text, config: data as Record<string, unknown> };
+  const prometheus = checkConfig(doc, lines, source, options.directory ?? '');
+  return { source, text, config: data as Record<string, unknown>, prometheus };
+}
+
+/** Reads the document as Prometheus does; errors say `parsing YAML file <source>: ...` as Prometheus's do. */
+function checkConfig(doc: ReturnType<typeof parseDocument>, lines: LineCounter, source: string, directory: string): PrometheusConfig {
+  const prefix = `parsing YAML file ${source}: `;
+  let result: ReturnType<typeof decodePrometheusConfig>;
+  try {
+    result = decodePrometheusConfig(doc, lines, directory);
+  } catch (err) {
+    if (err instanceof DecodeFailure) throw new ConfigError(source, prefix + err.message, err.line, err.column, err.path);
+    throw err;
+  }
+  if ('config' in result) return result.config;
+  const [first] = result.mismatches;
+  const list = result.mismatches.map((m) => m.text).join('\n  ');
+  throw new ConfigError(source, `${prefix}yaml: unmarshal errors:\n  ${list}`, first!.line, first!.column, first!.path);
 }
 
 function firstLine(message: string): string {
