@@ -4,6 +4,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { createParser, Entry, expositionFormatFor, TextParseError, UnsupportedFormatError } from '../../src/textparse/index.js';
+import { OPENMETRICS_REFUSALS, TEXT_METADATA_REFUSALS, TEXT_SAMPLE_REFUSALS } from './cases.js';
 import { OPENMETRICS, TEXT, bitsOf, parseAll, parseError, seriesOf } from './helpers.js';
 
 const GO_NAN = '7ff8000000000001';
@@ -71,15 +72,7 @@ describe('text format 0.0.4', () => {
     expect(parseAll(`# TYPE m ${word}\n`, TEXT)).toEqual([{ kind: 'type', name: 'm', type }]);
   });
 
-  it.each([
-    ['# TYPE m foo\n', 'invalid metric type "foo"'],
-    ['# TYPE m Counter\n', 'invalid metric type "Counter"'],
-    ['# TYPE m\n', 'invalid metric type ""'],
-    ['# TYPE m  gauge\n', 'invalid metric type " gauge"'],
-    ['# TYPE m gaugehistogram\n', 'invalid metric type "gaugehistogram"'],
-    ['# HELP \n', 'expected metric name after HELP, got "INVALID"'],
-    ['# HELP m\0\n', 'linebreak expected after metadata, got "EOF"'],
-  ])('refuses %j', (body, why) => {
+  it.each(TEXT_METADATA_REFUSALS)('refuses %j', (body, why) => {
     expect(reason(body)).toBe(why);
   });
 
@@ -155,24 +148,7 @@ describe('text format 0.0.4', () => {
     expect(labelsOf('m{a="x"\0\0,b="y"} 1\n')).toEqual({ __name__: 'm', a: 'x"\0', b: 'y' });
   });
 
-  it.each([
-    ['m\n', 'expected value after metric, got "INVALID"'],
-    ['m 1\r\n', 'strconv.ParseFloat: parsing "1\\r": invalid syntax'],
-    ['{a="1"} 1\n', '"INVALID" is not a valid start token'],
-    ['m 1 -1\n', 'expected timestamp or new record, got "INVALID"'],
-    ['m 1 1.5\n', 'expected next entry after timestamp, got "INVALID"'],
-    ['m 1 2 3\n', 'expected next entry after timestamp, got "TIMESTAMP"'],
-    ['m 1 9223372036854775808\n', 'strconv.ParseInt: parsing "9223372036854775808": value out of range'],
-    ['m{a=1} 1\n', 'expected label value, got "INVALID"'],
-    ['m{a} 1\n', 'expected equal, got "BCLOSE"'],
-    ['m{,a="1"} 1\n', 'expected label name, got "COMMA"'],
-    ['m{a="1",,b="2"} 1\n', 'expected label name, got "COMMA"'],
-    ['m{a="1"}{b="2"} 1\n', 'expected value after metric, got "BOPEN"'],
-    ['m{a="1\\\n"} 1\n', 'expected label value, got "INVALID"'],
-    ['m{a="1} 1\n', 'expected label value, got "INVALID"'],
-    ['m{0="1"} 1\n', 'expected label name, got "INVALID"'],
-    ['m 1 # comment\n', 'expected timestamp or new record, got "INVALID"'],
-  ])('refuses %j', (body, why) => {
+  it.each(TEXT_SAMPLE_REFUSALS)('refuses %j', (body, why) => {
     expect(reason(body)).toBe(why);
   });
 
@@ -307,42 +283,7 @@ describe('OpenMetrics 1.0', () => {
     expect(seriesOf(parseAll(body, OPENMETRICS))).toHaveLength(n);
   });
 
-  it.each([
-    ['', 'data does not end with # EOF'],
-    ['m 1\n', 'data does not end with # EOF'],
-    ['m 1', 'data does not end with # EOF'],
-    ['# EOF\n\n', 'unexpected data after # EOF'],
-    ['# EOF\nm 1\n', 'unexpected data after # EOF'],
-    ['# EOF \n', 'unexpected data after # EOF'],
-    ['m 1\n\n# EOF\n', '"INVALID" "\\n" is not a valid start token'],
-    ['# comment\n# EOF\n', '"INVALID" "c" is not a valid start token'],
-    ['#EOF\n', '"INVALID" "E" is not a valid start token'],
-    [' m 1\n# EOF\n', '"INVALID" " " is not a valid start token'],
-    ['m  1\n# EOF\n', 'expected value after metric, got "INVALID"'],
-    ['m\t1\n# EOF\n', 'expected value after metric, got "INVALID"'],
-    ['m {} 1\n# EOF\n', 'strconv.ParseFloat: parsing "{}": invalid syntax'],
-    ['m{a="1",} 1\n# EOF\n', 'expected label name, got "BCLOSE"'],
-    ['m{a="1" } 1\n# EOF\n', 'expected comma or left brace, got "INVALID"'],
-    ['m{a="1"b="2"} 1\n# EOF\n', 'expected comma, got "LNAME"'],
-    ['m{,} 1\n# EOF\n', 'expected label name or left brace, got "COMMA"'],
-    ['m{a="x\ny"} 1\n# EOF\n', 'expected label value, got "INVALID"'],
-    ['m 1 \n# EOF\n', 'expected timestamp or # symbol, got "INVALID"'],
-    ['m 1 NaN\n# EOF\n', 'invalid timestamp'],
-    ['m 1 -Inf\n# EOF\n', 'invalid timestamp'],
-    ['m 1 # {a="b"} 1\n# EOF\n', 'metric name m does not support exemplars'],
-    ['a_total 1 # {a="b"} 1 NaN\n# EOF\n', 'invalid exemplar timestamp'],
-    ['a_total 1 # {a="b"}\n# EOF\n', 'expected value after exemplar labels, got "INVALID"'],
-    ['a_total 1 # x\n# EOF\n', 'expected timestamp or # symbol, got "INVALID"'],
-    ['a_total 1 # {a="b"} 1 2 3\n# EOF\n', 'expected next entry after exemplar timestamp, got "TIMESTAMP"'],
-    ['a_total 1 # {a="b"} 1 2 \n# EOF\n', 'expected next entry after exemplar timestamp, got "INVALID"'],
-    ['a_total 1 # {a="b"} 1', 'data does not end with # EOF'],
-    ['# HELP m\n# EOF\n', 'expected text in HELP'],
-    ['# TYPE m untyped\n# EOF\n', 'invalid metric type "untyped"'],
-    ['# UNIT m_seconds second\n# EOF\n', 'unit not a suffix of metric "m_seconds"'],
-    ['# UNIT seconds seconds\n# EOF\n', 'unit not a suffix of metric "seconds"'],
-    ['# UNIT m\n# EOF\n', 'expected text in UNIT'],
-    ['m 1\r\n# EOF\n', 'strconv.ParseFloat: parsing "1\\r": invalid syntax'],
-  ])('refuses %j', (body, why) => {
+  it.each(OPENMETRICS_REFUSALS)('refuses %j', (body, why) => {
     expect(reason(body, OPENMETRICS)).toBe(why);
   });
 

@@ -1,0 +1,91 @@
+// Bodies Prometheus 2.42 refuses when scraping, with its lastError for each. parsers.test.ts checks that our
+// parsers refuse them with the same reason; prometheus-diff.test.ts checks the reasons against a real 2.42.
+
+export type Refusal = readonly [body: string, reason: string];
+
+export const TEXT_METADATA_REFUSALS: readonly Refusal[] = [
+  ['# TYPE m foo\n', 'invalid metric type "foo"'],
+  ['# TYPE m Counter\n', 'invalid metric type "Counter"'],
+  ['# TYPE m\n', 'invalid metric type ""'],
+  ['# TYPE m  gauge\n', 'invalid metric type " gauge"'],
+  ['# TYPE m gaugehistogram\n', 'invalid metric type "gaugehistogram"'],
+  ['# HELP \n', 'expected metric name after HELP, got "INVALID"'],
+  ['# HELP m\0\n', 'linebreak expected after metadata, got "EOF"'],
+];
+
+export const TEXT_SAMPLE_REFUSALS: readonly Refusal[] = [
+  ['m\n', 'expected value after metric, got "INVALID"'],
+  ['m 1\r\n', 'strconv.ParseFloat: parsing "1\\r": invalid syntax'],
+  ['{a="1"} 1\n', '"INVALID" is not a valid start token'],
+  ['m 1 -1\n', 'expected timestamp or new record, got "INVALID"'],
+  ['m 1 1.5\n', 'expected next entry after timestamp, got "INVALID"'],
+  ['m 1 2 3\n', 'expected next entry after timestamp, got "TIMESTAMP"'],
+  ['m 1 9223372036854775808\n', 'strconv.ParseInt: parsing "9223372036854775808": value out of range'],
+  ['m{a=1} 1\n', 'expected label value, got "INVALID"'],
+  ['m{a} 1\n', 'expected equal, got "BCLOSE"'],
+  ['m{,a="1"} 1\n', 'expected label name, got "COMMA"'],
+  ['m{a="1",,b="2"} 1\n', 'expected label name, got "COMMA"'],
+  ['m{a="1"}{b="2"} 1\n', 'expected value after metric, got "BOPEN"'],
+  ['m{a="1\\\n"} 1\n', 'expected label value, got "INVALID"'],
+  ['m{a="1} 1\n', 'expected label value, got "INVALID"'],
+  ['m{0="1"} 1\n', 'expected label name, got "INVALID"'],
+  ['m 1 # comment\n', 'expected timestamp or new record, got "INVALID"'],
+];
+
+export const OPENMETRICS_REFUSALS: readonly Refusal[] = [
+  ['', 'data does not end with # EOF'],
+  ['m 1\n', 'data does not end with # EOF'],
+  ['m 1', 'data does not end with # EOF'],
+  ['# EOF\n\n', 'unexpected data after # EOF'],
+  ['# EOF\nm 1\n', 'unexpected data after # EOF'],
+  ['# EOF \n', 'unexpected data after # EOF'],
+  ['m 1\n\n# EOF\n', '"INVALID" "\\n" is not a valid start token'],
+  ['# comment\n# EOF\n', '"INVALID" "c" is not a valid start token'],
+  ['#EOF\n', '"INVALID" "E" is not a valid start token'],
+  [' m 1\n# EOF\n', '"INVALID" " " is not a valid start token'],
+  ['m  1\n# EOF\n', 'expected value after metric, got "INVALID"'],
+  ['m\t1\n# EOF\n', 'expected value after metric, got "INVALID"'],
+  ['m {} 1\n# EOF\n', 'strconv.ParseFloat: parsing "{}": invalid syntax'],
+  ['m{a="1",} 1\n# EOF\n', 'expected label name, got "BCLOSE"'],
+  ['m{a="1" } 1\n# EOF\n', 'expected comma or left brace, got "INVALID"'],
+  ['m{a="1"b="2"} 1\n# EOF\n', 'expected comma, got "LNAME"'],
+  ['m{,} 1\n# EOF\n', 'expected label name or left brace, got "COMMA"'],
+  ['m{a="x\ny"} 1\n# EOF\n', 'expected label value, got "INVALID"'],
+  ['m 1 \n# EOF\n', 'expected timestamp or # symbol, got "INVALID"'],
+  ['m 1 NaN\n# EOF\n', 'invalid timestamp'],
+  ['m 1 -Inf\n# EOF\n', 'invalid timestamp'],
+  ['m 1 # {a="b"} 1\n# EOF\n', 'metric name m does not support exemplars'],
+  ['a_total 1 # {a="b"} 1 NaN\n# EOF\n', 'invalid exemplar timestamp'],
+  ['a_total 1 # {a="b"}\n# EOF\n', 'expected value after exemplar labels, got "INVALID"'],
+  ['a_total 1 # x\n# EOF\n', 'expected timestamp or # symbol, got "INVALID"'],
+  ['a_total 1 # {a="b"} 1 2 3\n# EOF\n', 'expected next entry after exemplar timestamp, got "TIMESTAMP"'],
+  ['a_total 1 # {a="b"} 1 2 \n# EOF\n', 'expected next entry after exemplar timestamp, got "INVALID"'],
+  ['a_total 1 # {a="b"} 1', 'data does not end with # EOF'],
+  ['# HELP m\n# EOF\n', 'expected text in HELP'],
+  ['# TYPE m untyped\n# EOF\n', 'invalid metric type "untyped"'],
+  ['# UNIT m_seconds second\n# EOF\n', 'unit not a suffix of metric "m_seconds"'],
+  ['# UNIT seconds seconds\n# EOF\n', 'unit not a suffix of metric "seconds"'],
+  ['# UNIT m\n# EOF\n', 'expected text in UNIT'],
+  ['m 1\r\n# EOF\n', 'strconv.ParseFloat: parsing "1\\r": invalid syntax'],
+];
+
+/** Bodies a 2.42 scrape accepts although they look wrong; [body, content type]. */
+export const QUIRKY_ACCEPTS: ReadonlyArray<readonly [string, string]> = [
+  ['m 1\n#foo\0bar\nzz 2\n', 'text/plain; version=0.0.4'],
+  ['m 1\n# foo\0bar\nzz 2\n', 'text/plain; version=0.0.4'],
+  ['m 1\n# \0 HELP\nzz 2\n', 'text/plain; version=0.0.4'],
+  ['m{a="x"\0\0,b="y"} 1\n', 'text/plain; version=0.0.4'],
+  ['m{a="x\ny",b="\\t\\q"} 1\n', 'text/plain; version=0.0.4'],
+  ['# HELP m-x text\n# HELP m\n# HELP m \0\nm 1\n', 'text/plain; version=0.0.4'],
+  ['m \t{ a = "1" ,\tb="2", } \t 7\nn{a="b"}1\no{} 2\n', 'text/plain; version=0.0.4'],
+  ['m 1e-400\nn infinity\no -0\np nan\nq 0.10000000000000001\nr 123456789012345678901234567890\n', 'text/plain; version=0.0.4'],
+  ['m 1\n', 'application/openmetrics-text; version'],
+  ['m 1\n', 'application/openmetrics-text; a=1; a=2'],
+  ['m 1\n', 'text/html'],
+  ['m_total 1 # {a="b\\n"} 1\n# EOF\n', 'application/openmetrics-text; version=1.0.0'],
+  ['m 1\n# HELP m x\n\0\0# EOF\n', 'application/openmetrics-text; version=1.0.0'],
+  ['m{a="x"\0} 1\n# EOF\n', 'application/openmetrics-text; version=1.0.0'],
+  ['m 1\n# EO\0F\n', 'application/openmetrics-text; version=1.0.0'],
+  ['m{} 1\nn 2\n# EOF', 'APPLICATION/OpenMetrics-Text;'],
+  ['a_total 1 # {} NaN\nb NaN\n# TYPE x unknown\n# UNIT x_s s\n# HELP c \n# EOF\n', 'application/openmetrics-text; version=1.0.0'],
+];
