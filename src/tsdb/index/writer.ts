@@ -53,7 +53,7 @@ export class IndexWriter {
   // Series.
   private lastPairs = new Uint32Array(0);
   private readonly entry = new Encbuf(1024);
-  private readonly entryHead = new Encbuf(16);
+  private readonly record = new Encbuf(1024);
   private postings: PostingsBuilder | undefined;
   private batchPairs = new Uint32Array(2 * POSTINGS_BATCH * 8);
   private readonly batchEnds = new Uint32Array(POSTINGS_BATCH);
@@ -172,8 +172,8 @@ export class IndexWriter {
     const problem = chunkMetasProblem(chunks);
     if (problem) this.fail(`series ${this.describe(pairs)}: ${problem}`);
 
-    await this.file.pad(SERIES_ALIGNMENT);
-    const offset = this.file.pos;
+    const padding = (SERIES_ALIGNMENT - (this.file.pos % SERIES_ALIGNMENT)) % SERIES_ALIGNMENT;
+    const offset = this.file.pos + padding;
     if (offset / SERIES_ALIGNMENT > MAX_U32) this.fail(`index exceeds the maximum size of ${MAX_INDEX_SIZE} bytes`);
     const ref = offset / SERIES_ALIGNMENT;
 
@@ -195,16 +195,18 @@ export class IndexWriter {
         e.varint64(c.ref - prev.ref);
       }
     }
-    const crc = crc32c(e.get());
-    e.be32(crc);
-    this.entryHead.reset();
-    this.entryHead.uvarint(e.len - 4);
-    await this.file.write(this.entryHead.get());
-    await this.file.write(e.get());
+    // One write: padding, the length varint, the content and its CRC.
+    const r = this.record;
+    r.reset();
+    for (let i = 0; i < padding; i++) r.byte(0);
+    r.uvarint(e.len);
+    r.bytes(e.get());
+    r.be32(crc32c(e.get()));
+    await this.file.write(r.get());
 
     this.lastPairs = pairs.slice();
     this.seriesCount++;
-    await this.queuePostings(pairs, ref);
+    this.queuePostings(pairs, ref);
     return ref;
   }
 
@@ -230,7 +232,7 @@ export class IndexWriter {
     return formatLabels(labels);
   }
 
-  private async queuePostings(pairs: Uint32Array, ref: number): Promise<void> {
+  private queuePostings(pairs: Uint32Array, ref: number): void {
     const used = this.batchSeries === 0 ? 0 : this.batchEnds[this.batchSeries - 1]!;
     if (2 * used + pairs.length > this.batchPairs.length) {
       const grown = new Uint32Array(Math.max(2 * this.batchPairs.length, 2 * used + pairs.length));
