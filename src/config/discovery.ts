@@ -7,7 +7,7 @@ import { isMap } from 'yaml';
 import { goQuote } from '../format/go-quote.js';
 import { ADDRESS_LABEL, type TargetGroup } from '../relabel/target.js';
 import { parseGoUrl, GoUrlError } from './go-url.js';
-import { BAD, type Decoded, type FieldHandler, type YamlNode } from './yaml-decode.js';
+import { BAD, type Decoded, type FieldHandler, type YamlDecoder, type YamlNode } from './yaml-decode.js';
 import { assign, durationValue, joinDir, labelSetValue, stringListValue, type DecodeContext } from './decode-values.js';
 import { addHttpClientFields, defaultHttpClientDraft, foldBearerToken, freezeHttpClient } from './http-client.js';
 import type { FileSdConfig, HttpSdConfig, ServiceDiscoveryConfigs, UnsupportedSdConfig } from './types.js';
@@ -175,4 +175,11 @@ function decodeHttpSd(ctx: DecodeContext, node: YamlNode, path: string): Decoded
   // Prometheus does not validate an http_sd client when loading; only the bearer-token folding applies.
   foldBearerToken(client);
   return Object.freeze({ url: c.url, refreshIntervalMs: c.refreshIntervalMs, httpClient: freezeHttpClient(ctx, client) });
+}
+
+/** A file_sd file in YAML: a list of target groups (null entries kept as null for the caller to refuse). */
+export function decodeTargetGroupList(dec: YamlDecoder, node: YamlNode): (Omit<TargetGroup, 'source'> | null)[] {
+  const ctx: DecodeContext = { dec, directory: '' };
+  const groups = dec.sequence(node, '', '[]*targetgroup.Group', (n, p) => (dec.isNull(n, p) ? null : decodeTargetGroup(ctx, n, p)));
+  return groups === BAD ? [] : groups;
 }
