@@ -6,6 +6,7 @@
 import { versionText } from '../server/version.js';
 import { UsageError } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, writeText, type CliIO, type Command } from './command.js';
+import { checkCommand } from './check.js';
 import { tsdbCommand } from './tsdb.js';
 
 export const PROGRAM = 'promwasm';
@@ -17,7 +18,7 @@ export interface CliOptions {
   readonly defaultCommand?: Command;
 }
 
-export const COMMANDS: readonly Command[] = [tsdbCommand];
+export const COMMANDS: readonly Command[] = [tsdbCommand, checkCommand];
 
 export function usage(commands: readonly Command[]): string {
   return (

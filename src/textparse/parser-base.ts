@@ -91,6 +91,22 @@ export abstract class ParserBase implements ExpositionParser {
     return sortByName(out);
   }
 
+  /** The byte offset the lexer has reached (after an entry: the start of the next line). */
+  get offset(): number {
+    return this.i;
+  }
+
+  /** How many label pairs the current sample wrote (duplicates included). */
+  rawLabelCount(): number {
+    return this.labelCount;
+  }
+
+  /** Byte offsets of the k-th label pair as written: name start, name end, value start, value end (inside the quotes). */
+  rawLabel(k: number): [number, number, number, number] {
+    const o = this.labelOffsets;
+    return [o[4 * k]!, o[4 * k + 1]!, o[4 * k + 2]!, o[4 * k + 3]!];
+  }
+
   value(): number {
     return this.valueBox[0]!;
   }
