@@ -32,6 +32,8 @@ export interface CheckConfigResult {
   /** Where the error is, when it is in the configuration file. */
   readonly line?: number;
   readonly column?: number;
+  /** The field it is about (scrape_configs[0].regex), when known. */
+  readonly path?: string;
   /** The rule files found (paths after globbing), for the "SUCCESS: N rule files found" line. */
   readonly ruleFiles: readonly string[];
   readonly config: PrometheusConfig | undefined;
@@ -40,10 +42,11 @@ export interface CheckConfigResult {
 /** Checks one configuration file as `promtool check config` does. */
 export function checkConfigFile(file: string, options: CheckConfigOptions = {}): CheckConfigResult {
   const warnings: string[] = [];
-  const fail = (error: string, at?: { line?: number; column?: number }): CheckConfigResult => ({
+  const fail = (error: string, at?: ConfigError): CheckConfigResult => ({
     warnings,
     error,
     ...(at?.line !== undefined ? { line: at.line, column: at.column } : {}),
+    ...(at?.path !== undefined ? { path: at.path } : {}),
     ruleFiles: [],
     config: undefined,
   });

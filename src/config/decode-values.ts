@@ -83,7 +83,7 @@ export function labelSetValue(dec: YamlDecoder, node: YamlNode, path: string): D
     node,
     path,
     'model.LabelSet',
-    (n, p) => dec.string(n, p),
+    (n, p) => dec.string(n, p, 'model.LabelValue'),
     (text, keyNode, p) => {
       if (!dec.isNull(keyNode, p) && !isValidLabelName(text)) dec.fail(keyNode, p, `${goQuote(text)} is not a valid label name`);
       return text;
