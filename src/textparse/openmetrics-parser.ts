@@ -10,7 +10,7 @@
 //   closing quote of a label value too (they then join the value, as in the text format).
 // - A value or timestamp is any run of bytes other than NUL, space and newline (tabs included).
 
-import { Entry, type EntryKind, type ParsedExemplar } from './interface.js';
+import { Entry, type EntryKind, type MetricType, type ParsedExemplar } from './interface.js';
 import { secondsToMillis } from './go-numbers.js';
 import type { Label } from '../model/labels.js';
 import { ParserBase } from './parser-base.js';
@@ -42,7 +42,9 @@ const FIELD_BYTE = (() => {
   return t;
 })();
 
-const TYPES: ReadonlySet<string> = new Set(['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset', 'unknown']);
+const TYPES: ReadonlyArray<readonly [Uint8Array, MetricType]> = (
+  ['counter', 'gauge', 'histogram', 'gaugehistogram', 'summary', 'info', 'stateset', 'unknown'] as const
+).map((t) => [Buffer.from(t), t] as const);
 
 const KEYWORDS: ReadonlyArray<readonly [string, number]> = [
   ['HELP', T_HELP],
@@ -127,13 +129,13 @@ export class OpenMetricsParser extends ParserBase {
     this.textStart = this.i - this.start > 1 ? this.start + 1 : this.i;
     this.textEnd = this.i - this.start > 1 ? this.i - 1 : this.i;
     if (kind === T_TYPE) {
-      const s = this.buf.latin1Slice(this.textStart, this.textEnd);
-      if (!TYPES.has(s)) this.fail(`invalid metric type ${quoteGoBytes(this.bytes, this.textStart, this.textEnd)}`, this.textStart);
-      this.mtype = s as ReturnType<OpenMetricsParser['type']>;
+      const type = this.matchWord(TYPES, this.textStart, this.textEnd);
+      if (type === undefined) this.fail(`invalid metric type ${quoteGoBytes(this.bytes, this.textStart, this.textEnd)}`, this.textStart);
+      this.mtype = type;
       return Entry.Type;
     }
     if (kind === T_HELP) {
-      if (!this.isUtf8(this.textStart, this.textEnd, true)) this.fail('help text is not a valid utf8 string', this.textStart);
+      if (!this.isUtf8(this.textStart, this.textEnd, this.hasHighBytes(this.textStart, this.textEnd))) this.fail('help text is not a valid utf8 string', this.textStart);
       return Entry.Help;
     }
     this.checkUnitSuffix();
@@ -304,14 +306,17 @@ export class OpenMetricsParser extends ParserBase {
         this.state = S_META2;
         return T_MNAME;
       case S_META2: {
-        // A space, then anything up to and including the newline.
+        // A space, then anything up to and including the newline (NULs inside are stepped over, and so
+        // are NULs right after the newline, which then belong to the token).
         if (c !== SPACE) return T_INVALID;
-        let d = this.advance();
-        while (d !== LF) {
-          if (d === 0) return T_INVALID;
-          d = this.advance();
+        const lf = b.indexOf(LF, this.i + 1);
+        if (lf < 0) {
+          this.i = b.length;
+          return T_INVALID;
         }
-        this.advance();
+        let i = lf + 1;
+        while (i < b.length && b[i] === 0) i++;
+        this.i = i;
         this.state = S_INIT;
         return T_TEXT;
       }
@@ -429,30 +434,12 @@ export class OpenMetricsParser extends ParserBase {
   }
 
   /**
-   * A double-quoted label value without raw newlines; a backslash escapes any byte but newline. In
-   * sLValue (metric labels) NUL bytes are stepped over, also right after the closing quote; in exemplar
-   * labels a NUL ends the token as invalid.
+   * A double-quoted label value without raw newlines. In sLValue (metric labels) NUL bytes are stepped
+   * over, also right after the closing quote; in exemplar labels a NUL makes the token invalid.
    */
   private quoted(afterState: number): number {
-    let high = 0;
-    let backslash = false;
-    for (;;) {
-      const c = this.advance();
-      if (c === QUOTE) {
-        this.advance();
-        this.state = afterState;
-        this.quotedHasBackslash = backslash;
-        this.quotedHasHighBytes = high >= 0x80;
-        return T_LVALUE;
-      }
-      if (c === 0 || c === LF) return T_INVALID;
-      high |= c;
-      if (c === BACKSLASH) {
-        backslash = true;
-        const d = this.advance();
-        if (d === 0 || d === LF) return T_INVALID;
-        high |= d;
-      }
-    }
+    if (!this.scanQuoted(false, this.state === S_LVALUE)) return T_INVALID;
+    this.state = afterState;
+    return T_LVALUE;
   }
 }

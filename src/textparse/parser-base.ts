@@ -179,6 +179,64 @@ export abstract class ParserBase implements ExpositionParser {
     this.labelEscaped[k] = escaped ? 1 : 0;
   }
 
+  /**
+   * Scans a double-quoted string whose opening quote is at this.i, as the lexers' label-value states do:
+   * a backslash escapes any byte but LF; `newlines` allows raw LFs; `nulsSkipped` is the NUL handling of
+   * promlexer/openMetricsLexer.next() in label-value states (NULs are stepped over, also right after
+   * the closing quote, and so belong to the token), else a NUL ends the token as invalid. On success
+   * this.i is after the token and the quoted* flags describe it; on failure this.i is where it failed.
+   */
+  protected scanQuoted(newlines: boolean, nulsSkipped: boolean): boolean {
+    const b = this.bytes;
+    const n = b.length;
+    let i = this.i + 1;
+    let high = 0;
+    let backslash = false;
+    for (;;) {
+      if (i >= n) break;
+      const c = b[i]!;
+      if (c === 0x22) {
+        i++;
+        if (nulsSkipped) while (i < n && b[i] === 0) i++;
+        this.i = i;
+        this.quotedHasBackslash = backslash;
+        this.quotedHasHighBytes = high >= 0x80;
+        return true;
+      }
+      if ((c === 0 && !nulsSkipped) || (c === 0x0a && !newlines)) break;
+      i++;
+      if (c !== BACKSLASH) {
+        high |= c;
+        continue;
+      }
+      backslash = true;
+      if (nulsSkipped) while (i < n && b[i] === 0) i++;
+      const d = i < n ? b[i]! : 0;
+      if (d === 0 || d === 0x0a) break;
+      high |= d;
+      i++;
+    }
+    this.i = Math.min(i, n);
+    return false;
+  }
+
+  /** The value paired with the word that b[start, end) spells exactly, or undefined. */
+  protected matchWord<T>(words: ReadonlyArray<readonly [Uint8Array, T]>, start: number, end: number): T | undefined {
+    const b = this.bytes;
+    next: for (const [word, value] of words) {
+      if (word.length !== end - start) continue;
+      for (let k = 0; k < word.length; k++) if (b[start + k] !== word[k]) continue next;
+      return value;
+    }
+    return undefined;
+  }
+
+  protected hasHighBytes(start: number, end: number): boolean {
+    const b = this.bytes;
+    for (let i = start; i < end; i++) if (b[i]! >= 0x80) return true;
+    return false;
+  }
+
   /** Go's utf8.Valid(b[start:end]); `mayHaveHighBytes` false skips the work for text known to be ASCII. */
   protected isUtf8(start: number, end: number, mayHaveHighBytes: boolean): boolean {
     return !mayHaveHighBytes || isUtf8(this.bytes.subarray(start, end));

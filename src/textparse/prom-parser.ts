@@ -43,13 +43,14 @@ const VALUE_BYTE = (() => {
   return t;
 })();
 
-const TYPES: Readonly<Record<string, 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown'>> = {
-  counter: 'counter',
-  gauge: 'gauge',
-  histogram: 'histogram',
-  summary: 'summary',
-  untyped: 'unknown',
-};
+/** TYPE words as bytes, for matching without making a string. */
+const TYPES: ReadonlyArray<readonly [Uint8Array, 'counter' | 'gauge' | 'histogram' | 'summary' | 'unknown']> = [
+  [Buffer.from('counter'), 'counter'],
+  [Buffer.from('gauge'), 'gauge'],
+  [Buffer.from('histogram'), 'histogram'],
+  [Buffer.from('summary'), 'summary'],
+  [Buffer.from('untyped'), 'unknown'],
+];
 
 function isBlank(c: number): boolean {
   return c === SPACE || c === TAB;
@@ -118,11 +119,10 @@ export class PromTextParser extends ParserBase {
     this.textStart = this.i - this.start > 1 ? this.start + 1 : this.i;
     this.textEnd = this.i;
     if (kind === T_TYPE) {
-      const s = this.buf.latin1Slice(this.textStart, this.textEnd);
-      const type = Object.hasOwn(TYPES, s) ? TYPES[s] : undefined;
+      const type = this.matchWord(TYPES, this.textStart, this.textEnd);
       if (type === undefined) this.fail(`invalid metric type ${quoteGoBytes(this.bytes, this.textStart, this.textEnd)}`, this.textStart);
       this.mtype = type;
-    } else if (!this.isUtf8(this.textStart, this.textEnd, true)) {
+    } else if (!this.isUtf8(this.textStart, this.textEnd, this.hasHighBytes(this.textStart, this.textEnd))) {
       this.fail('help text is not a valid utf8 string', this.textStart);
     }
     const t2 = this.token();
@@ -323,16 +323,26 @@ export class PromTextParser extends ParserBase {
     return word === 'HELP' ? T_HELP : T_TYPE;
   }
 
-  /** consumeComment(): up to the newline; a NUL (outside `# ` comments) or the end gives EOF. */
+  /**
+   * consumeComment(): up to the newline. A NUL where it starts, or anywhere in a `#` comment without a
+   * blank (where NULs are not stepped over), gives EOF.
+   */
   private restOfComment(): number {
     const b = this.bytes;
-    for (let c = this.i < b.length ? b[this.i]! : 0; ; c = this.advance()) {
-      if (c === 0) return T_EOF;
-      if (c === LF) {
-        this.state = S_INIT;
-        return T_COMMENT;
+    let i = this.i;
+    if (i >= b.length || b[i] === 0) return T_EOF;
+    if (this.state === S_COMMENT) {
+      i = b.indexOf(LF, i); // NULs are stepped over; the appended newline ends the scan at the latest
+    } else {
+      while (b[i] !== LF && b[i] !== 0) i++;
+      if (b[i] === 0) {
+        this.i = i;
+        return T_EOF;
       }
     }
+    this.i = i;
+    this.state = S_INIT;
+    return T_COMMENT;
   }
 
   /** HELP/TYPE text: blanks alone are whitespace; otherwise everything up to the newline. */
@@ -341,33 +351,15 @@ export class PromTextParser extends ParserBase {
       while (isBlank(c)) c = this.advance();
       if (c === 0 || c === LF) return T_WHITESPACE;
     }
-    while (c !== 0 && c !== LF) c = this.advance();
+    if (c !== 0 && c !== LF) this.i = this.bytes.indexOf(LF, this.i); // NULs inside are stepped over
     this.state = S_INIT;
     return T_TEXT;
   }
 
-  /** A double-quoted label value: any byte but an unescaped `"`; a backslash escapes anything but LF. */
+  /** A double-quoted label value: any byte but an unescaped `"` (raw newlines included). */
   private quoted(): number {
-    let high = 0;
-    let backslash = false;
-    for (;;) {
-      const c = this.advance();
-      if (c === QUOTE) {
-        // Still in the label-value state, so NULs after the closing quote join the token (and the value).
-        this.advance();
-        this.state = S_LABELS;
-        this.quotedHasBackslash = backslash;
-        this.quotedHasHighBytes = high >= 0x80;
-        return T_LVALUE;
-      }
-      if (c === 0) return T_INVALID;
-      high |= c;
-      if (c === BACKSLASH) {
-        backslash = true;
-        const d = this.advance();
-        if (d === 0 || d === LF) return T_INVALID;
-        high |= d;
-      }
-    }
+    if (!this.scanQuoted(true, true)) return T_INVALID;
+    this.state = S_LABELS;
+    return T_LVALUE;
   }
 }
