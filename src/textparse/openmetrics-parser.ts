@@ -17,7 +17,7 @@ import { ParserBase } from './parser-base.js';
 import { quoteGoBytes } from './quote.js';
 import { goQuote } from '../format/go-quote.js';
 import {
-  BACKSLASH, BRACE_CLOSE, BRACE_OPEN, COMMA, EQUAL, HASH, LABEL_CONT, LABEL_START, LF, METRIC_CONT, METRIC_START,
+  BRACE_CLOSE, BRACE_OPEN, COMMA, EQUAL, HASH, LABEL_CONT, LABEL_START, LF, METRIC_CONT, METRIC_START,
   QUOTE, SPACE, T_BRACE_CLOSE, T_BRACE_OPEN, T_COMMA, T_COMMENT, T_EOF, T_EOF_WORD, T_EQUAL, T_HELP, T_INVALID,
   T_LINEBREAK, T_LNAME, T_LVALUE, T_MNAME, T_TEXT, T_TIMESTAMP, T_TYPE, T_UNIT, T_VALUE, expected, tokenName,
 } from './tokens.js';

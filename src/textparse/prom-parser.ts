@@ -20,7 +20,7 @@ import { NumberSyntaxError, parseGoInt64Digits } from './go-numbers.js';
 import { ParserBase } from './parser-base.js';
 import { quoteGoBytes } from './quote.js';
 import {
-  BACKSLASH, BRACE_CLOSE, BRACE_OPEN, COMMA, DIGIT, EQUAL, HASH, LABEL_CONT, LABEL_START, LF, METRIC_CONT,
+  BRACE_CLOSE, BRACE_OPEN, COMMA, DIGIT, EQUAL, HASH, LABEL_CONT, LABEL_START, LF, METRIC_CONT,
   METRIC_START, QUOTE, SPACE, TAB, T_BRACE_CLOSE, T_BRACE_OPEN, T_COMMA, T_COMMENT, T_EOF, T_EQUAL, T_HELP,
   T_INVALID, T_LINEBREAK, T_LNAME, T_LVALUE, T_MNAME, T_TEXT, T_TIMESTAMP, T_TYPE, T_VALUE, T_WHITESPACE,
   expected, tokenName,
