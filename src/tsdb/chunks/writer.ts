@@ -143,7 +143,7 @@ export class ChunkWriter {
   /** Finishes the current segment and starts the next one with its header. */
   private async cut(): Promise<void> {
     await this.finishTail();
-    const segment = await BufferedFileWriter.create(join(this.dir, segmentFileName(this.segments.length)), 8 << 20);
+    const segment = await BufferedFileWriter.create(join(this.dir, segmentFileName(this.segments.length)));
     this.segments.push(segment);
     await syncDir(this.dir);
     const header = new Uint8Array(SEGMENT_HEADER_SIZE);

@@ -4,7 +4,7 @@
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
-const DEFAULT_BUFFER = 4 << 20;
+const DEFAULT_BUFFER = 1 << 20;
 
 /**
  * Writes a new file front to back through one buffer. `pos` counts every byte written so far, so writers

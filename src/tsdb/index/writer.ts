@@ -28,7 +28,7 @@ const MAX_U32 = 0xffffffff;
 /** Series whose label pairs are handed to the postings builder per WASM call. */
 const POSTINGS_BATCH = 8192;
 /** Postings bytes assembled before each write. */
-const POSTINGS_FLUSH = 1 << 22;
+const POSTINGS_FLUSH = 1 << 20;
 
 type Stage = 'symbols' | 'series' | 'done';
 
@@ -87,6 +87,8 @@ export class IndexWriter {
   /** Adds a symbol; symbols must come in strictly increasing UTF-8 byte order, before any series. */
   addSymbol(symbol: string): void {
     this.expectStage('symbols', 'add a symbol');
+    // A lone surrogate has no UTF-8 form: it would be written as U+FFFD and collide with other strings.
+    if (/\p{Surrogate}/u.test(symbol)) this.fail(`symbol ${JSON.stringify(symbol)} is not valid Unicode (lone surrogate)`);
     if (this.lastSymbol !== undefined && compareStrings(symbol, this.lastSymbol) <= 0) {
       this.fail(`symbol ${JSON.stringify(symbol)} out-of-order (after ${JSON.stringify(this.lastSymbol)})`);
     }

@@ -346,6 +346,12 @@ describe('bad input is refused before anything is renamed into place', () => {
     expect(readdirSync(dir)).toEqual(['wal']);
   });
 
+  it('a label that is not valid Unicode fails the block and leaves nothing behind', async () => {
+    const dir = freshDataDir();
+    await expect(writeBlock(dir, [samples([{ name: 'a', value: 'x\udc00' }], [1])])).rejects.toThrow(/lone surrogate/);
+    expect(readdirSync(dir)).toEqual(['wal']);
+  });
+
   it('a BlockWriter fed out of order removes its temporary directory', async () => {
     const dir = freshDataDir();
     const w = await BlockWriter.create(dir);

@@ -105,6 +105,7 @@ describe('IndexWriter refusals', () => {
     w.addSymbol('😀'); // after U+FFFF in UTF-8, before it in UTF-16
     expect(() => w.addSymbol('😀')).toThrow(/out-of-order/);
     expect(() => w.addSymbol('a')).toThrow(IndexWriterError);
+    expect(() => w.addSymbol('😀\ud800')).toThrow(/not valid Unicode \(lone surrogate\)/);
     await w.close();
     const v = await writer();
     await v.addSeries(labels('a', 'x'), chunk0);
