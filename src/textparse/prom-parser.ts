@@ -61,7 +61,7 @@ export class PromTextParser extends ParserBase {
 
   constructor(body: Uint8Array) {
     // Prometheus appends a newline to the body (NewPromParser); so do we, in a copy.
-    const b = new Uint8Array(body.length + 1);
+    const b = Buffer.allocUnsafe(body.length + 1);
     b.set(body);
     b[body.length] = LF;
     super(b);
