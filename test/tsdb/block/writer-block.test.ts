@@ -13,7 +13,7 @@ import { compareLabels, type Labels } from '../../../src/model/labels.js';
 import { parseSeriesSelector } from '../../../src/model/matchers.js';
 import { Block } from '../../../src/tsdb/block/block.js';
 import { readBlockMeta } from '../../../src/tsdb/block/meta.js';
-import { BlockInputError, BlockWriter, headChunkEnds, writeBlock, type SampleSeries } from '../../../src/tsdb/block/writer.js';
+import { BlockInputError, BlockWriter, headChunkEnds, writeBlock, type SampleSeries, type SeriesInput } from '../../../src/tsdb/block/writer.js';
 import { MAX_INT64, MIN_INT64 } from '../../../src/tsdb/encoding/int64.js';
 import { encodeXorChunk } from '../../../src/wasm/index.js';
 import { Prng } from '../../helpers/prng.js';
@@ -251,7 +251,7 @@ describe.skipIf(!PROMTOOL)('against promtool tsdb create-blocks-from openmetrics
 if (!PROMTOOL) describe.skip(PROMTOOL_MISSING, () => undefined);
 
 describe('encoded chunks and the streaming BlockWriter', () => {
-  it('takes chunks as they are (compaction, head flush), mixed with sample series', async () => {
+  it('takes chunks as they are (compaction, head flush), mixed with sample series, from an async iterable', async () => {
     const dir = freshDataDir();
     const ts = Float64Array.from({ length: 300 }, (_, i) => 1000 + i * 1000);
     const vs = Float64Array.from(ts, (t) => t / 7);
@@ -259,10 +259,11 @@ describe('encoded chunks and the streaming BlockWriter', () => {
       { minTime: 1000, maxTime: ts[99]!, bytes: encodeXorChunk(ts, vs, 0, 100) },
       { minTime: ts[100]!, maxTime: ts[299]!, bytes: encodeXorChunk(ts, vs, 100, 300) },
     ];
-    const meta = await writeBlock(dir, [
-      { labels: [{ name: '__name__', value: 'b' }], chunks },
-      { labels: [{ name: '__name__', value: 'a' }], timestamps: ts, values: vs },
-    ]);
+    async function* input(): AsyncGenerator<SeriesInput> {
+      yield { labels: [{ name: '__name__', value: 'b' }], chunks };
+      yield { labels: [{ name: '__name__', value: 'a' }], timestamps: ts, values: vs };
+    }
+    const meta = await writeBlock(dir, input());
     // 300 samples a second apart. At 30 samples the head predicts the chunk's end:
     // k = (14400000 - 1000) / ((30000 - 1000 + 1) * 4) = 124, end = 1000 + 14399000 / 124 = 117120,
     // so samples 0..116 (t < 117120) form the first chunk; the next chunk gets the same length.
