@@ -288,7 +288,10 @@ export interface SampleSeries {
   readonly length?: number;
 }
 
-/** A series as chunks already encoded (compaction, head flush). */
+/**
+ * A series as chunks already encoded (compaction, head flush). writeBlock holds on to the chunk bytes until
+ * it returns, so they must not be reused before; sample arrays, being encoded at once, may be.
+ */
 export interface ChunkSeries {
   readonly labels: Labels;
   readonly chunks: readonly EncodedChunk[];
