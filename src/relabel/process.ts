@@ -46,9 +46,9 @@ export function relabelStep(ls: Labels, cfg: RelabelConfig): Labels | null {
     case 'labelmap':
       return labelMap(ls, cfg);
     case 'labeldrop':
-      return ls.filter((l) => !cfg.regex.matches(l.name));
+      return keepWhere(ls, (name) => !cfg.regex.matches(name));
     case 'labelkeep':
-      return ls.filter((l) => cfg.regex.matches(l.name));
+      return keepWhere(ls, (name) => cfg.regex.matches(name));
   }
 }
 
@@ -92,6 +92,14 @@ export function md5Tail64(value: string): bigint {
 
 // ---------------------------------------------------------------------------------------------------
 // Sorted label-set edits.
+
+/** The labels whose names pass `keep`; the input itself when all do. */
+function keepWhere(ls: Labels, keep: (name: string) => boolean): Labels {
+  for (let i = 0; i < ls.length; i++) {
+    if (!keep(ls[i]!.name)) return ls.filter((l, j) => j < i || (j > i && keep(l.name)));
+  }
+  return ls;
+}
 
 function withoutEmptyValues(ls: Labels): Labels {
   for (const l of ls) if (l.value === '') return ls.filter((x) => x.value !== '');

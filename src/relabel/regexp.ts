@@ -7,6 +7,7 @@
 //     first group of that name that took part in the match).
 
 import { RE2JS } from 're2js';
+import { simplePattern, type SimplePattern } from './simple-pattern.js';
 import { expandTemplate } from './template.js';
 
 /** A pattern that does not compile; the message is Go's (`error parsing regexp: ...`). */
@@ -25,6 +26,8 @@ export class AnchoredRegexp {
     private readonly re: RE2JS,
     /** Capture group names by group number; index 0 (the whole match) and unnamed groups are "". */
     readonly groupNames: readonly string[],
+    /** The same pattern as plain string tests, when it has one of the common simple shapes. */
+    private readonly simple: SimplePattern | undefined,
   ) {}
 
   /** Compiles `^(?:source)$`; throws RegexpError with Go's message when Go would refuse it. */
@@ -50,16 +53,17 @@ export class AnchoredRegexp {
     if (re.groupCount() !== names.length - 1) {
       throw new Error(`internal error: counted ${names.length - 1} capture groups in ${JSON.stringify(source)}, re2js has ${re.groupCount()}`);
     }
-    return new AnchoredRegexp(source, re, names);
+    return new AnchoredRegexp(source, re, names, simplePattern(source));
   }
 
   /** Go's MatchString: whether the (anchored) expression matches `s`. */
   matches(s: string): boolean {
-    return this.re.test(s);
+    return this.simple !== undefined ? this.simple.matches(s) : this.re.test(s);
   }
 
   /** Go's FindStringSubmatchIndex, or null when there is no match. */
   submatchIndexes(s: string): SubmatchIndexes | null {
+    if (this.simple !== undefined) return this.simple.submatches(s);
     return this.re.re2().findSubmatchIndex(s) as number[] | null;
   }
 
@@ -73,6 +77,11 @@ export class AnchoredRegexp {
    * expansion; the loop matters only for patterns that escape their anchors (`a)|(b`).
    */
   replaceAll(src: string, template: string): string {
+    if (this.simple !== undefined) {
+      // Anchored at the start, a simple pattern can match only once, at 0.
+      const match = this.simple.submatches(src);
+      return match === null ? src : this.expand(template, src, match);
+    }
     const re2 = this.re.re2();
     const ngroup = this.groupNames.length;
     let out = '';

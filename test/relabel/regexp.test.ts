@@ -164,3 +164,36 @@ describe('Go 1.19 syntax and messages', () => {
     expect(compiled).toBeGreaterThan(300);
   });
 });
+
+describe('simple shapes are matched without the regex engine, with the same results', () => {
+  const SIMPLE = ['foo', 'foo|bar', 'go_.*|process_.*', '.*', '', 'a|', '(.*)', '(.+)', '__meta_(.*)', '__meta_kubernetes_pod_label_(.+)', 'a-b/c:d,e f', 'é|ü.*', 'x.*|y'];
+  const NOT_SIMPLE = ['f.o', 'a(b)c', '(?i)foo', '[ab]', 'a\\.b', 'a+', 'x(.*)y', '(.*)x', 'a.*b', '^a', 'a$', 'a{2}', '\\d.*'];
+  const sample = (prng: Prng): string => {
+    const parts = ['', 'foo', 'bar', 'go_', 'process_', '__meta_', '__meta_kubernetes_pod_label_', 'a', 'b', '-', '\n', 'é', 'ü', 'x', 'y', 'a-b/c:d,e f', '😀'];
+    let s = '';
+    for (let i = prng.int(0, 4); i > 0; i--) s += parts[prng.int(0, parts.length - 1)];
+    return s;
+  };
+
+  it.each(SIMPLE)('%j', (source) => {
+    const fast = AnchoredRegexp.compile(source);
+    const reference = RE2JS.compile('^(?:' + source + ')$');
+    const prng = new Prng(source.length * 7919 + 1);
+    for (let i = 0; i < 2000; i++) {
+      const s = sample(prng);
+      expect(fast.matches(s), JSON.stringify(s)).toBe(reference.test(s));
+      const want = reference.re2().findSubmatchIndex(s);
+      expect(fast.submatchIndexes(s), JSON.stringify(s)).toEqual(want);
+      if (want !== null) {
+        const group1 = want.length > 2 && want[2]! >= 0 ? s.slice(want[2], want[3]) : '';
+        expect(fast.replaceAll(s, '<${0}|${1}>')).toBe(`<${s}|${group1}>`);
+      }
+    }
+  });
+
+  it.each(NOT_SIMPLE)('%j still goes to re2js and matches correctly', (source) => {
+    const re = AnchoredRegexp.compile(source);
+    const reference = RE2JS.compile('^(?:' + source + ')$');
+    for (const s of ['foo', 'fxo', 'abc', 'a.b', 'aa', 'xy', 'x', '1', '1ab', 'a\nb']) expect(re.matches(s)).toBe(reference.test(s));
+  });
+});
