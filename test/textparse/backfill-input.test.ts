@@ -10,12 +10,14 @@ import { describe, expect, it } from 'vitest';
 import { formatGoFloat, formatLabels } from '../../src/format/index.js';
 import { compareLabels, type Labels } from '../../src/model/labels.js';
 import { Entry, OpenMetricsParser } from '../../src/textparse/index.js';
+import { validateOpenMetrics } from '../../src/textparse/openmetrics-validator.js';
 
 const BLOCKS = join(import.meta.dirname, '../fixtures/blocks');
 
 describe('the backfill input of the block fixtures', () => {
   it('reads to the dump promtool printed for the blocks it built', () => {
-    const p = new OpenMetricsParser(gunzipSync(readFileSync(join(BLOCKS, 'input.om.gz'))));
+    const body = gunzipSync(readFileSync(join(BLOCKS, 'input.om.gz')));
+    const p = new OpenMetricsParser(body);
     const series = new Map<string, { labels: Labels; samples: Array<[number, string]> }>();
     let samples = 0;
     for (let e = p.next(); e !== Entry.Eof; e = p.next()) {
@@ -36,5 +38,9 @@ describe('the backfill input of the block fixtures', () => {
     }
     const dump = gunzipSync(readFileSync(join(BLOCKS, 'dump.txt.gz'))).toString('utf8');
     expect(lines.join('\n') + '\n' === dump).toBe(true);
+  });
+
+  it('is valid OpenMetrics for the strict validation too', () => {
+    expect(() => validateOpenMetrics(gunzipSync(readFileSync(join(BLOCKS, 'input.om.gz'))))).not.toThrow();
   });
 });
