@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { Readable, Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../src/cli/cli.js';
+import { runCli as runProcess } from '../helpers/cli.js';
 import { TextParseError } from '../../src/textparse/index.js';
 import { lintFamilies } from '../../src/textparse/lint.js';
 import { validateText } from '../../src/textparse/text-validator.js';
@@ -159,6 +160,11 @@ describe('the check metrics command', () => {
     expect(bad.stderr).toBe('error while linting: a_total cannot be negative (line 2, column 1)\n');
     expect((await check('a 1\n', ['check', 'metrics', '--format=openmetrics'])).stderr).toContain('data does not end with # EOF');
     expect((await check('a 1\n# EOF\n', ['check', 'metrics', '--format=text'])).status).toBe(3);
+  });
+
+  it('reads the process stdin when run as the promwasm executable', () => {
+    const r = runProcess(['check', 'metrics'], { input: 'm 1\n' });
+    expect([r.status, r.stdout, r.stderr]).toEqual([3, '', 'm no help text\n']);
   });
 
   it('answers usage errors as kingpin does', async () => {
