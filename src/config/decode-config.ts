@@ -41,7 +41,16 @@ export function decodePrometheusConfig(doc: Document, lines: LineCounter, direct
   const root = doc.contents as YamlNode;
   const config = dec.isNull(root, '') ? defaultConfig() : decodeRoot(ctx, root);
   if (dec.mismatches.length > 0) return { mismatches: dec.mismatches };
-  return { config: config as PrometheusConfig };
+  return { config: deepFreeze(config as PrometheusConfig) };
+}
+
+/** Freezes plain objects and arrays all the way down (compiled regexes keep their engine's caches). */
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== 'object' || value === null) return value;
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (!Array.isArray(value) && proto !== Object.prototype && proto !== null) return value;
+  for (const v of Object.values(value)) deepFreeze(v);
+  return Object.freeze(value);
 }
 
 function defaultConfig(): PrometheusConfig {

@@ -109,6 +109,7 @@ scrape_configs:
     follow_redirects: false
     enable_http2: false
     proxy_url: http://proxy:3128
+    proxy_connect_header: {X-Auth: [a, b]}
     relabel_configs:
       - source_labels: [__address__]
         target_label: __param_target
@@ -179,12 +180,19 @@ scrape_configs:
     ]);
   });
 
-  it('the config file frozen: nothing can be changed by accident', () => {
-    const c = load(full);
-    expect(Object.isFrozen(c)).toBe(true);
-    expect(Object.isFrozen(c.scrapeConfigs)).toBe(true);
-    expect(Object.isFrozen(c.scrapeConfigs[0])).toBe(true);
-    expect(Object.isFrozen(c.scrapeConfigs[0]!.relabelConfigs[0])).toBe(true);
+  it('the configuration is frozen all the way down: nothing can be changed by accident', () => {
+    const c = load(full + 'remote_write: [{url: "http://a", headers: {a: b}}]\n');
+    const unfrozen: string[] = [];
+    const visit = (v: unknown, path: string): void => {
+      if (typeof v !== 'object' || v === null) return;
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (!Array.isArray(v) && proto !== Object.prototype && proto !== null) return; // a compiled regex
+      if (!Object.isFrozen(v)) unfrozen.push(path);
+      for (const [k, x] of Object.entries(v)) visit(x, `${path}.${k}`);
+    };
+    visit(c, 'config');
+    expect(unfrozen).toEqual([]);
+    expect(c.scrapeConfigs[0]!.httpClient.proxyConnectHeader).toEqual({ 'X-Auth': ['a', 'b'] });
   });
 
   it('external labels are sorted; rule files and query log resolved against the directory', () => {
