@@ -10,6 +10,7 @@ import { cardinalities, lintFamilies } from '../textparse/lint.js';
 import { validateOpenMetrics } from '../textparse/openmetrics-validator.js';
 import { validateText } from '../textparse/text-validator.js';
 import { UsageError, describeArgs, parseCommandArgs, type FlagDef } from './args.js';
+import { checkConfigCommand } from './check-config.js';
 import { EXIT_FAILURE, EXIT_OK, writeText, type CliIO, type Command } from './command.js';
 
 /** Lint problems, as promtool's lintErrExitCode. */
@@ -31,7 +32,10 @@ const METRICS_USAGE =
   'examples:\n\n$ cat metrics.prom | promwasm check metrics\n\n$ curl -s http://localhost:9090/metrics | promwasm check metrics\n\n' +
   describeArgs(FLAGS, []);
 
-const USAGE = 'usage: promwasm check <command> [<args> ...]\n\nCheck the resources for validity.\n\nCommands:\n  check metrics\n      Pass Prometheus metrics over stdin to lint them.\n';
+const USAGE =
+  'usage: promwasm check <command> [<args> ...]\n\nCheck the resources for validity.\n\nCommands:\n' +
+  '  check config [<flags>] <config-files>...\n      Check if the config files are valid or not.\n' +
+  '  check metrics\n      Pass Prometheus metrics over stdin to lint them.\n';
 
 export const checkCommand: Command = {
   name: 'check',
@@ -46,8 +50,10 @@ export const checkCommand: Command = {
       }
       throw new UsageError("must select a subcommand of 'check'");
     }
+    const rest = argv.filter((a, i) => i !== argv.indexOf(word));
+    if (word === 'config') return checkConfigCommand(rest, io);
     if (word !== 'metrics') throw new UsageError(`expected command but got "${word}"`);
-    return runCheckMetrics(argv.filter((a) => a !== word), io);
+    return runCheckMetrics(rest, io);
   },
 };
 
