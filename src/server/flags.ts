@@ -152,6 +152,9 @@ export function usage(program: string): string {
       for (const line of wrapped.slice(1)) lines.push(' '.repeat(column) + line);
     }
   }
+  lines.push('', `Commands (\`${program} <command> --help\` for each):`);
+  lines.push('  tsdb list|dump|create-blocks-from   Inspect and build TSDB data directories.');
+  lines.push('  check config|metrics                Check config files and exposition bodies.');
   return `${lines.join('\n')}\n`;
 }
 

@@ -6,7 +6,6 @@ import { isIP } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/default-config.js';
 import type { Logger } from '../logging.js';
-import { DurationError, parseDuration } from '../model/duration.js';
 import type { Appendable, Appender } from '../storage/interface.js';
 import { buildWebApp, type WebPluginRegistration } from '../web/app.js';
 import { Readiness } from '../web/health.js';
@@ -185,16 +184,7 @@ export class PromwasmServer {
 
 /** The configuration's storage.tsdb.out_of_order_time_window in milliseconds (0 when absent). */
 export function outOfOrderTimeWindowMs(loaded: LoadedConfig): number {
-  const storage = loaded.config['storage'] as { tsdb?: { out_of_order_time_window?: unknown } } | null | undefined;
-  const window = storage?.tsdb?.out_of_order_time_window;
-  if (window === undefined || window === null) return 0;
-  if (typeof window !== 'string') throw new Error(`${loaded.source}: storage.tsdb.out_of_order_time_window must be a duration, not ${JSON.stringify(window)}`);
-  try {
-    return parseDuration(window);
-  } catch (err) {
-    if (err instanceof DurationError) throw new Error(`${loaded.source}: storage.tsdb.out_of_order_time_window: ${err.message}`);
-    throw err;
-  }
+  return loaded.prometheus.storage.tsdb.outOfOrderTimeWindowMs;
 }
 
 export function formatAddress({ host, port }: ListenAddress): string {

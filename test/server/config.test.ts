@@ -81,12 +81,13 @@ describe('storage.tsdb.out_of_order_time_window', () => {
     expect(outOfOrderTimeWindowMs(parseConfig('storage:\n', 'p.yml'))).toBe(0);
   });
 
-  it('must be a duration', () => {
-    expect(() => outOfOrderTimeWindowMs(parseConfig('storage: {tsdb: {out_of_order_time_window: 5}}\n', 'p.yml'))).toThrow(
-      'p.yml: storage.tsdb.out_of_order_time_window must be a duration, not 5',
+  it('must be a duration, as Prometheus reads it (a bare number is the string "5")', () => {
+    expect(() => parseConfig('storage: {tsdb: {out_of_order_time_window: 5}}\n', 'p.yml')).toThrow(
+      'p.yml: storage.tsdb.out_of_order_time_window: not a valid duration string: "5"',
     );
-    expect(() => outOfOrderTimeWindowMs(parseConfig('storage: {tsdb: {out_of_order_time_window: 5x}}\n', 'p.yml'))).toThrow(
+    expect(() => parseConfig('storage: {tsdb: {out_of_order_time_window: 5x}}\n', 'p.yml')).toThrow(
       'p.yml: storage.tsdb.out_of_order_time_window: not a valid duration string: "5x"',
     );
+    expect(outOfOrderTimeWindowMs(parseConfig('storage: {tsdb: {out_of_order_time_window: 90m}}\n', 'p.yml'))).toBe(90 * 60_000);
   });
 });
