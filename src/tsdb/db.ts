@@ -1,13 +1,23 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Matcher } from '../model/matchers.js';
 import type { Appendable } from '../storage/interface.js';
 import { HeadChunkStore as WasmHeadChunkStore } from '../wasm/index.js';
-import type { SeriesSource } from './block/source.js';
+import { Block } from './block/block.js';
+import { mergeSeriesSets } from './block/merge.js';
+import type { BlockMeta } from './block/meta.js';
+import type { SeriesData, SeriesSource } from './block/source.js';
+import { isUlid } from './block/ulid.js';
+import { OUT_OF_ORDER_HINT, writeHeadBlock } from './compact/head-block.js';
 import type { HeadChunkStore } from './head/chunk-store.js';
 import { Head } from './head/head.js';
+import { OooColumns } from './head/ooo.js';
+import { rangeForTimestamp } from './head/series.js';
 import { HeadSource } from './head/source.js';
 import { WalCommitLog, WblLog } from './head/wal-log.js';
 import { replayIntoHead } from './head/wal-replay.js';
+import { checkpoint, deleteCheckpoints } from './wal/checkpoint.js';
+import { listSegments } from './wal/segment.js';
 import { WalWriter } from './wal/writer.js';
 
 /** The few logger methods the storage engine uses (pino's signature). */
@@ -31,6 +41,8 @@ export interface DBOptions {
   readonly walSegmentSize?: number;
   /** Where head chunks live; the WASM store unless a test injects another. */
   readonly chunkStore?: HeadChunkStore;
+  /** How often the head is checked for compaction besides after commits (Prometheus: 1m); 0 turns both checks off. */
+  readonly compactionIntervalMs?: number;
 }
 
 /** Self-metrics snapshot; cheap, no I/O. */
@@ -45,6 +57,12 @@ export interface DBStats {
   readonly outOfOrderSamples: number;
   readonly walSegmentCurrent: number;
   readonly walCorruptions: number;
+  readonly seriesRemoved: number;
+  readonly chunksRemoved: number;
+  readonly walTruncations: number;
+  readonly numBlocks: number;
+  readonly headCompactions: number;
+  readonly headCompactionsFailed: number;
 }
 
 /** Prometheus's default block duration (and head chunk range): 2h. */
@@ -55,21 +73,43 @@ const NO_LOG: StorageLogger = { info() {}, warn() {}, error() {} };
 const INT64_MIN = -9223372036854775808;
 const INT64_MAX = 9223372036854775807;
 
+/** Prometheus checks whether the head is due for compaction once a minute. */
+const DEFAULT_COMPACTION_INTERVAL = 60_000;
+
+/** Block directories left by an interrupted write or delete (Prometheus's isTmpBlockDir). */
+const TMP_BLOCK_DIR = /^([0-9A-HJKMNP-TV-Z]{26})\.(tmp-for-creation|tmp-for-deletion|tmp)$/i;
+
 /**
- * A data directory opened for writing: the head with its WAL (replayed on open,
- * repaired when its tail is torn). Blocks, compaction and retention come with the
- * persistence work; until then the head holds everything.
+ * A data directory opened for writing: the blocks found in it, and the head with its WAL (replayed
+ * on open, repaired when its tail is torn). When the head spans more than 1.5 block ranges its
+ * oldest range is written as a block, dropped from memory, and the WAL is checkpointed.
+ *
+ * Crash safety rests on the order of steps: a block is complete on disk (renamed into place) before
+ * the head forgets its samples and before the WAL loses them; on open, the newest in-order block's
+ * maxTime is the head's minValidTime, so replaying the WAL never re-adds a sample a block holds.
  */
 export class DB {
   readonly appendable: Appendable;
   private walCorruptions = 0;
+  private walTruncations = 0;
+  private headCompactions = 0;
+  private headCompactionsFailed = 0;
+  /** Series removed from the head, by ref, with the WAL segment current at removal (Prometheus's head.deleted). */
+  private readonly deleted = new Map<number, number>();
+  private lastWalTruncation = -Infinity;
+  private compacting: Promise<BlockMeta[]> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private closed = false;
 
   private constructor(
     readonly dir: string,
     readonly head: Head,
+    /** Open blocks, sorted by minTime. */
+    private blockList: Block[],
     private readonly wal: WalWriter,
     private readonly wbl: WalWriter | undefined,
     private readonly logger: StorageLogger,
+    private readonly walCompression: boolean,
   ) {
     this.appendable = head;
   }
@@ -77,6 +117,8 @@ export class DB {
   static async open(opts: DBOptions): Promise<DB> {
     const logger = opts.logger ?? NO_LOG;
     mkdirSync(opts.dir, { recursive: true });
+    removeTmpBlockDirs(opts.dir, logger);
+    const blocks = await openBlocks(opts.dir, logger);
     const wal = WalWriter.open(join(opts.dir, 'wal'), { compress: opts.walCompression, segmentSize: opts.walSegmentSize });
     // As Prometheus: the write-behind log exists once out-of-order ingestion is enabled.
     const wblDir = join(opts.dir, 'wbl');
@@ -91,9 +133,25 @@ export class DB {
       wbl: wbl && new WblLog(wbl),
       outOfOrderTimeWindow: opts.outOfOrderTimeWindowMs,
     });
-    const db = new DB(opts.dir, head, wal, wbl, logger);
+    head.minValidTime = inOrderMaxTime(blocks);
+    const db = new DB(opts.dir, head, blocks, wal, wbl, logger, opts.walCompression);
     db.replay();
+    const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL;
+    if (interval > 0) {
+      db.timer = setInterval(() => db.compactIfDue(), interval);
+      db.timer.unref();
+      head.afterCommit = () => {
+        if (db.compacting === undefined && head.compactable()) setImmediate(() => db.compactIfDue());
+      };
+      // A head replayed from a long WAL may already be due.
+      setImmediate(() => db.compactIfDue());
+    }
     return db;
+  }
+
+  /** The open blocks, sorted by minTime. */
+  get blocks(): readonly Block[] {
+    return this.blockList;
   }
 
   private replay(): void {
@@ -123,6 +181,164 @@ export class DB {
     );
   }
 
+  private compactIfDue(): void {
+    if (this.closed || this.compacting !== undefined || !this.head.compactable()) return;
+    this.compactHead().catch(() => undefined); // logged by compactHead
+  }
+
+  /**
+   * Writes the head's oldest ranges as blocks while it spans more than 1.5 block ranges
+   * (Prometheus's DB.Compact, head part), then truncates the WAL. Returns the blocks written.
+   * Concurrent calls share one run.
+   */
+  compactHead(): Promise<BlockMeta[]> {
+    if (this.closed) return Promise.reject(new Error('DB is closed'));
+    this.compacting ??= this.runHeadCompaction()
+      .catch((err: unknown) => {
+        this.headCompactionsFailed++;
+        this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Head compaction failed');
+        throw err;
+      })
+      .finally(() => (this.compacting = undefined));
+    return this.compacting;
+  }
+
+  private async runHeadCompaction(): Promise<BlockMeta[]> {
+    const head = this.head;
+    const written: BlockMeta[] = [];
+    let lastMaxt = -Infinity;
+    while (head.compactable()) {
+      const started = Date.now();
+      const mint = head.minTime;
+      const maxt = rangeForTimestamp(mint, head.chunkRange);
+      // From here on no in-order sample may land in the range being written.
+      if (maxt > head.minValidTime) head.minValidTime = maxt;
+      const { meta, oooWritten } = await writeHeadBlock(head, this.dir, mint, maxt);
+      if (meta) {
+        await this.addBlock(meta);
+        written.push(meta);
+        this.logger.info({ ulid: meta.ulid, mint, maxt, duration: `${Date.now() - started}ms` }, 'write block');
+      }
+      this.noteRemoved(head.truncateMemory(maxt, oooWritten));
+      this.headCompactions++;
+      lastMaxt = maxt;
+    }
+    if (lastMaxt === -Infinity) return written;
+    await this.truncateWal(lastMaxt);
+    written.push(...(await this.compactOldOutOfOrder(lastMaxt)));
+    return written;
+  }
+
+  /**
+   * Out-of-order samples older than the compacted ranges (they belong to windows already in blocks)
+   * go into blocks of their own, one per block range, marked from-out-of-order as Prometheus marks
+   * its out-of-order blocks; then the write-behind log is rewritten with what the head still holds.
+   */
+  private async compactOldOutOfOrder(before: number): Promise<BlockMeta[]> {
+    const head = this.head;
+    const written: BlockMeta[] = [];
+    const range = head.chunkRange;
+    // Windows strictly increase, so samples arriving meanwhile cannot keep this loop going.
+    for (let w = -Infinity; head.minOOOTime < before; ) {
+      w = Math.max(w + range, Math.floor(head.minOOOTime / range) * range);
+      if (w >= before) break;
+      const { meta, oooWritten } = await writeHeadBlock(head, this.dir, w, w + range, { outOfOrderOnly: true });
+      if (meta) {
+        await this.addBlock(meta);
+        written.push(meta);
+        this.logger.info({ ulid: meta.ulid, mint: w, maxt: w + range }, 'write out-of-order block');
+      }
+      this.noteRemoved(head.truncateMemory(head.minValidTime, oooWritten));
+    }
+    await this.rewriteWbl();
+    return written;
+  }
+
+  /**
+   * Leaves in the write-behind log exactly the out-of-order samples the head holds: they are logged
+   * into a fresh segment (synchronously, so no commit slips in between), which is synced before the
+   * older segments are deleted. A crash in between leaves samples logged twice, which replay drops.
+   */
+  private async rewriteWbl(): Promise<void> {
+    const wbl = this.wbl;
+    if (wbl === undefined) return;
+    const first = wbl.nextSegment();
+    const cols = new OooColumns();
+    const log = new WblLog(wbl);
+    for (const s of this.head.allSeries()) {
+      const ooo = s.ooo;
+      if (ooo === undefined) continue;
+      for (let i = 0; i < ooo.length; i++) cols.push(s.ref, ooo.ts[i]!, ooo.bits, i);
+      if (cols.length >= 8192) {
+        log.logOutOfOrder(cols);
+        cols.length = 0;
+      }
+    }
+    if (cols.length > 0) log.logOutOfOrder(cols);
+    await wbl.sync();
+    wbl.truncate(first);
+  }
+
+  private noteRemoved(refs: readonly number[]): void {
+    const segment = this.wal.segment;
+    for (const ref of refs) this.deleted.set(ref, segment);
+  }
+
+  /**
+   * Checkpoints the lower two thirds of the WAL's older segments, keeping series still in the head
+   * (or removed while those segments may still name them) and samples at or after `mint`, then
+   * deletes the covered segments and older checkpoints (Prometheus's truncateWAL).
+   */
+  private async truncateWal(mint: number): Promise<void> {
+    if (mint <= this.lastWalTruncation) return;
+    this.lastWalTruncation = mint;
+    const segs = listSegments(this.wal.dir);
+    if (segs.length === 0) return;
+    const first = segs[0]!.index;
+    let last = segs[segs.length - 1]!.index;
+    // A new segment, so that a quiet DB does not keep more WAL than needed.
+    this.wal.nextSegment();
+    last--; // the segment being written when we started is never checkpointed
+    if (last < 0) return;
+    last = first + Math.trunc(((last - first) * 2) / 3);
+    if (last <= first) return;
+    const started = Date.now();
+    const head = this.head;
+    const keep = (ref: number): boolean => head.getByRef(ref) !== undefined || this.deleted.has(ref);
+    await checkpoint(this.wal.dir, first, last, keep, mint, { compress: this.walCompression });
+    this.wal.truncate(last + 1);
+    for (const [ref, segment] of this.deleted) if (segment < first) this.deleted.delete(ref);
+    deleteCheckpoints(this.wal.dir, last);
+    this.walTruncations++;
+    this.logger.info({ first, last, duration: `${Date.now() - started}ms` }, 'WAL checkpoint complete');
+  }
+
+  private async addBlock(meta: BlockMeta): Promise<void> {
+    const block = await Block.open(join(this.dir, meta.ulid));
+    this.blockList = [...this.blockList, block].sort((a, b) => a.meta.minTime - b.meta.minTime);
+  }
+
+  /** The data as a query source: blocks and head merged. Closing it leaves the DB open. */
+  querier(): SeriesSource {
+    return {
+      overlaps: (mint, maxt) => this.blockList.some((b) => b.overlaps(mint, maxt)) || new HeadSource(this.head).overlaps(mint, maxt),
+      select: (matchers, mint, maxt) => this.select(matchers, mint, maxt),
+      close: async () => {},
+    };
+  }
+
+  /**
+   * The series satisfying every matcher with samples in the closed range [mint, maxt], sorted by
+   * labels, each once with the samples of blocks and head merged in time order.
+   */
+  async *select(matchers: readonly Matcher[], mint: number, maxt: number): AsyncGenerator<SeriesData> {
+    const sources: SeriesSource[] = this.blockList.filter((b) => b.overlaps(mint, maxt));
+    const head = new HeadSource(this.head);
+    if (head.overlaps(mint, maxt)) sources.push(head);
+    if (sources.length === 0) return;
+    yield* mergeSeriesSets(sources.map((s) => s.select(matchers, mint, maxt)));
+  }
+
   stats(): DBStats {
     const h = this.head;
     return {
@@ -136,12 +352,54 @@ export class DB {
       outOfOrderSamples: h.stats.outOfOrderSamples,
       walSegmentCurrent: this.wal.segment,
       walCorruptions: this.walCorruptions,
+      seriesRemoved: h.stats.seriesRemoved,
+      chunksRemoved: h.stats.chunksRemoved,
+      walTruncations: this.walTruncations,
+      numBlocks: this.blockList.length,
+      headCompactions: this.headCompactions,
+      headCompactionsFailed: this.headCompactionsFailed,
     };
   }
 
+  /** Waits for a running compaction (none is started: Prometheus does not compact at shutdown), then closes. */
   async close(): Promise<void> {
-    await Promise.all([this.wal.close(), this.wbl?.close()]);
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.timer);
+    this.head.afterCommit = undefined;
+    await this.compacting?.catch(() => undefined);
+    await Promise.all([this.wal.close(), this.wbl?.close(), ...this.blockList.map((b) => b.close())]);
   }
+}
+
+/** Removes block directories an interrupted write or delete left behind. */
+function removeTmpBlockDirs(dir: string, logger: StorageLogger): void {
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    if (!e.isDirectory() || !TMP_BLOCK_DIR.test(e.name)) continue;
+    rmSync(join(dir, e.name), { recursive: true, force: true });
+    logger.info({ dir: e.name }, 'Removed tmp block directory');
+  }
+}
+
+/** Opens the blocks of the directory, sorted by minTime; one that fails to open is logged and left alone. */
+async function openBlocks(dir: string, logger: StorageLogger): Promise<Block[]> {
+  const blocks: Block[] = [];
+  const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && isUlid(e.name)).map((e) => e.name).sort();
+  for (const name of names) {
+    try {
+      blocks.push(await Block.open(join(dir, name)));
+    } catch (err) {
+      logger.error({ block: name, err: err instanceof Error ? err.message : String(err) }, 'Failed to open block; it is not served');
+    }
+  }
+  return blocks.sort((a, b) => a.meta.minTime - b.meta.minTime);
+}
+
+/** End of the newest block made of in-order samples (-Infinity without one): the head's minValidTime. */
+function inOrderMaxTime(blocks: readonly Block[]): number {
+  let max = -Infinity;
+  for (const b of blocks) if (!b.meta.compaction.hints.includes(OUT_OF_ORDER_HINT)) max = Math.max(max, b.meta.maxTime);
+  return max;
 }
 
 /**

@@ -11,6 +11,8 @@ import {
 import { cleanLabels, type Head } from './head.js';
 import type { MemSeries } from './series.js';
 
+let nextAppenderId = 1;
+
 /**
  * One transaction against the head (Prometheus's headAppender). Samples are
  * checked against the committed state when appended, written to the WAL at
@@ -24,6 +26,9 @@ export class HeadAppender implements Appender {
   private vsBits = new Uint32Array(this.vs.buffer);
   private n = 0;
   private readonly created: MemSeries[] = [];
+  /** Series this transaction touched, each counted once in its pendingCommits. */
+  private readonly touched: MemSeries[] = [];
+  private readonly id = nextAppenderId++;
   private readonly metadata: { ref: number; meta: Metadata }[] = [];
   private minValidTime: number | undefined;
   private closed = false;
@@ -91,6 +96,15 @@ export class HeadAppender implements Appender {
 
   async commit(): Promise<void> {
     this.close();
+    try {
+      this.apply();
+    } finally {
+      this.release();
+    }
+    this.head.afterCommit?.();
+  }
+
+  private apply(): void {
     const head = this.head;
     head.log?.log({
       series: this.created,
@@ -110,6 +124,7 @@ export class HeadAppender implements Appender {
 
   async rollback(): Promise<void> {
     this.close();
+    this.release();
     if (this.created.length > 0) {
       const empty = new Float64Array(0);
       this.head.log?.log({
@@ -123,6 +138,11 @@ export class HeadAppender implements Appender {
     }
   }
 
+  private release(): void {
+    for (const s of this.touched) s.pendingCommits--;
+    this.touched.length = 0;
+  }
+
   private close(): void {
     if (this.closed) throw new StorageError('STORAGE_CLOSED', 'appender already committed or rolled back');
     this.closed = true;
@@ -130,6 +150,16 @@ export class HeadAppender implements Appender {
 
   private resolve(ref: SeriesRef, labels: Labels): MemSeries {
     if (this.closed) throw new StorageError('STORAGE_CLOSED', 'appender already committed or rolled back');
+    const s = this.lookup(ref, labels);
+    if (s.lastAppenderId !== this.id) {
+      s.lastAppenderId = this.id;
+      s.pendingCommits++;
+      this.touched.push(s);
+    }
+    return s;
+  }
+
+  private lookup(ref: SeriesRef, labels: Labels): MemSeries {
     if (ref !== 0) {
       const s = this.head.getByRef(ref);
       if (s !== undefined) return s;

@@ -67,6 +67,8 @@ export class Head implements Appendable {
   maxOOOTime = -Infinity;
   /** Samples older than this are out of bounds: the max time of the newest block. */
   minValidTime = -Infinity;
+  /** Called after every commit (the DB checks there whether the head is due for compaction). */
+  afterCommit: (() => void) | undefined;
 
   private readonly seriesByRef: (MemSeries | undefined)[] = [undefined];
   private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
@@ -116,6 +118,66 @@ export class Head implements Appendable {
   appendableMinValidTime(firstT: number): number {
     const maxT = this.maxTime === -Infinity ? firstT : this.maxTime;
     return Math.max(maxT - this.chunkRange / 2, this.minValidTime);
+  }
+
+  /**
+   * Whether the head spans more than 1.5 chunk ranges, so that its oldest range can be written
+   * as a block while half a range stays for late samples (Prometheus's compactable).
+   */
+  compactable(): boolean {
+    return this.maxTime - this.minTime > Math.trunc(this.chunkRange / 2) * 3;
+  }
+
+  /**
+   * Drops what a block now holds (Prometheus's truncateMemory and gc): samples before `mint`
+   * become out of bounds, chunks wholly before it are freed, the out-of-order samples listed in
+   * `oooWritten` (by series ref, sorted times) are removed, and series left with no samples and
+   * no open appender are forgotten (their refs are never handed out again). Returns the refs of
+   * the removed series.
+   */
+  truncateMemory(mint: number, oooWritten: ReadonlyMap<number, Float64Array> = new Map()): number[] {
+    if (mint > this.minValidTime) this.minValidTime = mint;
+    const freed: number[] = [];
+    const removed: number[] = [];
+    let minT = Infinity;
+    let minOOO = Infinity;
+    let maxOOO = -Infinity;
+    for (const s of this.seriesByRef) {
+      if (s === undefined) continue;
+      for (const h of s.dropChunksBefore(mint)) freed.push(h);
+      const written = oooWritten.get(s.ref);
+      if (written !== undefined && s.ooo !== undefined) s.ooo.removeTimes(written);
+      if (s.ooo !== undefined && s.ooo.length === 0) s.ooo = undefined;
+      if (s.isEmpty() && s.pendingCommits === 0) {
+        removed.push(s.ref);
+        continue;
+      }
+      minT = Math.min(minT, s.inOrderMinTime());
+      if (s.ooo !== undefined) {
+        minOOO = Math.min(minOOO, s.ooo.minTime);
+        maxOOO = Math.max(maxOOO, s.ooo.maxTime);
+      }
+    }
+    if (freed.length > 0) this.store.free(freed);
+    this.stats.chunksRemoved += freed.length;
+    for (const ref of removed) this.forget(this.seriesByRef[ref]!);
+    if (removed.length > 0) this.postings.delete(new Set(removed));
+    this.minTime = minT;
+    this.minOOOTime = minOOO;
+    this.maxOOOTime = maxOOO;
+    return removed;
+  }
+
+  private forget(s: MemSeries): void {
+    this.seriesByRef[s.ref] = undefined;
+    const hit = this.byHash.get(s.hash);
+    if (Array.isArray(hit)) {
+      const rest = hit.filter((x) => x !== s);
+      if (rest.length === 1) this.byHash.set(s.hash, rest[0]!);
+      else this.byHash.set(s.hash, rest);
+    } else if (hit === s) this.byHash.delete(s.hash);
+    this.numSeriesLive--;
+    this.stats.seriesRemoved++;
   }
 
   getByRef(ref: number): MemSeries | undefined {

@@ -21,13 +21,7 @@ export class OooSamples {
    * as Prometheus's OOO head chunk drops it (returns false).
    */
   insert(t: number, vsBits: Uint32Array, i: number): boolean {
-    let lo = 0;
-    let hi = this.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if (this.ts[mid]! < t) lo = mid + 1;
-      else hi = mid;
-    }
+    const lo = this.lowerBound(t);
     if (lo < this.length && this.ts[lo] === t) return false;
     if (this.length === this.ts.length) this.grow();
     this.ts.copyWithin(lo + 1, lo, this.length);
@@ -37,6 +31,36 @@ export class OooSamples {
     this.bits[2 * lo + 1] = vsBits[2 * i + 1]!;
     this.length++;
     return true;
+  }
+
+  /** Index of the first sample at or after t. */
+  lowerBound(t: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.ts[mid]! < t) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** Removes the samples at the given times (sorted ascending); times not held are ignored. */
+  removeTimes(times: Float64Array): void {
+    let w = 0;
+    let j = 0;
+    for (let r = 0; r < this.length; r++) {
+      const t = this.ts[r]!;
+      while (j < times.length && times[j]! < t) j++;
+      if (j < times.length && times[j] === t) continue;
+      if (w !== r) {
+        this.ts[w] = t;
+        this.bits[2 * w] = this.bits[2 * r]!;
+        this.bits[2 * w + 1] = this.bits[2 * r + 1]!;
+      }
+      w++;
+    }
+    this.length = w;
   }
 
   private grow(): void {

@@ -31,6 +31,10 @@ export class MemSeries {
   meta: Metadata | undefined;
   /** Samples accepted out of order (inside the out-of-order window), if any. */
   ooo: OooSamples | undefined;
+  /** Open appenders that touched this series: head truncation must not collect it meanwhile. */
+  pendingCommits = 0;
+  /** Id of the last appender that counted itself in pendingCommits. */
+  lastAppenderId = 0;
 
   constructor(
     readonly ref: number,
@@ -40,8 +44,36 @@ export class MemSeries {
 
   /** Smallest timestamp the series holds in memory, or +Infinity when it holds none. */
   minTime(): number {
-    const inOrder = this.closed.length > 0 ? this.closed[0]!.minT : this.headChunk !== 0 && this.chunkSamples > 0 ? this.chunkMinT : Infinity;
+    const inOrder = this.inOrderMinTime();
     return this.ooo === undefined ? inOrder : Math.min(inOrder, this.ooo.minTime);
+  }
+
+  /** Smallest in-order sample time held, or +Infinity when none. */
+  inOrderMinTime(): number {
+    if (this.closed.length > 0) return this.closed[0]!.minT;
+    return this.headChunk !== 0 && this.chunkSamples > 0 ? this.chunkMinT : Infinity;
+  }
+
+  /**
+   * Drops the chunks whose samples all lie before `mint` and returns their handles (to be freed).
+   * Chunks never cross a chunk-range boundary and `mint` is one, so no chunk is split.
+   */
+  dropChunksBefore(mint: number): number[] {
+    const freed: number[] = [];
+    let k = 0;
+    while (k < this.closed.length && this.closed[k]!.maxT < mint) freed.push(this.closed[k++]!.handle);
+    if (k > 0) this.closed = this.closed.slice(k);
+    if (this.headChunk !== 0 && this.closed.length === 0 && this.lastT < mint) {
+      freed.push(this.headChunk);
+      this.headChunk = 0;
+      this.chunkSamples = 0;
+    }
+    return freed;
+  }
+
+  /** Whether the series holds no samples at all (in order or out of order). */
+  isEmpty(): boolean {
+    return this.closed.length === 0 && (this.headChunk === 0 || this.chunkSamples === 0) && (this.ooo === undefined || this.ooo.length === 0);
   }
 
   /** Handles of the chunks (closed, then open) that overlap [mint, maxt], oldest first. */
