@@ -117,7 +117,24 @@ export class Encbuf {
     this.bytes(b);
   }
 
+  /** uvarint length + UTF-8 bytes; ASCII (label names and most values) is copied without encoding a temporary. */
   uvarintStr(s: string): void {
+    const n = s.length;
+    if (n < 0x80) {
+      this.grow(1 + n);
+      const at = this.len;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        this.buf[at + 1 + i] = c;
+      }
+      if (i === n) {
+        this.buf[at] = n;
+        this.len = at + 1 + n;
+        return;
+      }
+    }
     this.uvarintBytes(ENCODER.encode(s));
   }
 }
