@@ -2,13 +2,15 @@
 // out as blocks, shrinks, checkpoints its WAL, and serves exactly what was ingested, before and after a
 // restart; promtool 2.42 accepts the directory and dumps the same samples.
 
-import { cpSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { labelsFromRecord, type Labels } from '../../src/model/labels.js';
 import { parseSeriesSelector } from '../../src/model/matchers.js';
 import { readBlockMeta } from '../../src/tsdb/block/meta.js';
+import { newUlid } from '../../src/tsdb/block/ulid.js';
+import { writeHeadBlock } from '../../src/tsdb/compact/head-block.js';
 import { DB, type DBOptions } from '../../src/tsdb/db.js';
 import { runCli } from '../helpers/cli.js';
 import { Prng } from '../helpers/prng.js';
@@ -229,3 +231,53 @@ async function ingestTo(db: DB, labels: (i: number) => Labels, expected: Expecte
     await app.commit();
   }
 }
+
+describe('crash points and leftovers', () => {
+  it('a crash after the block is written but before the head and WAL are truncated loses and duplicates nothing', async () => {
+    const dir = join(root, 'crash-after-block');
+    const expected: Expected = new Map();
+    const db = await DB.open(options(dir));
+    await ingest(db, expected, new Prng(21), 10, 500, 3 * RANGE, 500);
+    // The block alone, as if the process died right after its rename.
+    const { meta } = await writeHeadBlock(db.head, dir, db.head.minTime, RANGE);
+    expect(meta).toBeDefined();
+    // A half-written block of a later attempt, and a half-deleted one.
+    mkdirSync(join(dir, `${newUlid()}.tmp-for-creation`, 'chunks'), { recursive: true });
+    mkdirSync(join(dir, `${newUlid()}.tmp-for-deletion`));
+    const crashed = join(root, 'crash-after-block-copy');
+    cpSync(dir, crashed, { recursive: true });
+    await db.close();
+
+    const reopened = await DB.open(options(crashed));
+    expect(readdirSync(crashed).filter((n) => n.includes('.tmp'))).toEqual([]);
+    expect(reopened.blocks.map((b) => b.meta.ulid)).toEqual([meta!.ulid]);
+    expect(reopened.head.minValidTime).toBe(RANGE);
+    expect(reopened.head.minTime).toBe(RANGE);
+    expectSame(await dumpDb(reopened), expected);
+    // The next compaction goes on from there.
+    await ingest(reopened, expected, new Prng(22), 10, 3 * RANGE, 4 * RANGE, 500);
+    const blocks = await reopened.compactHead();
+    expect(blocks[0]!.minTime).toBe(RANGE);
+    expectSame(await dumpDb(reopened), expected);
+    await reopened.close();
+  });
+
+  it('a block that fails to open is logged, not served and not deleted', async () => {
+    const dir = join(root, 'broken-block');
+    const expected: Expected = new Map();
+    const db = await DB.open(options(dir));
+    await ingest(db, expected, new Prng(31), 5, 500, 4 * RANGE, 1_000);
+    const [first] = await db.compactHead();
+    await db.close();
+    writeFileSync(join(dir, first!.ulid, 'index'), 'garbage');
+    const errors: { obj: object; msg?: string }[] = [];
+    const logger = { info() {}, warn() {}, error: (obj: object, msg?: string) => errors.push({ obj, msg }) };
+    const reopened = await DB.open(options(dir, { logger }));
+    expect(errors).toHaveLength(1);
+    expect(errors[0]!.msg).toMatch(/Failed to open block/);
+    expect(JSON.stringify(errors[0]!.obj)).toContain(first!.ulid);
+    expect(reopened.blocks.map((b) => b.meta.ulid)).not.toContain(first!.ulid);
+    expect(existsSync(join(dir, first!.ulid))).toBe(true);
+    await reopened.close();
+  });
+});
