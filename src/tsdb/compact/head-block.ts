@@ -69,10 +69,7 @@ export async function writeHeadBlock(
 /** Every label string of the head and "" (Prometheus's head blocks carry the head's whole symbol table). */
 function headSymbols(head: Head): string[] {
   const set = new Set<string>(['']);
-  for (const name of head.postings.labelNames()) {
-    set.add(name);
-    for (const v of head.postings.labelValues(name)) set.add(v);
-  }
+  for (const sym of head.postings.symbols()) set.add(sym);
   return [...set].sort(compareStrings);
 }
 

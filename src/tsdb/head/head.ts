@@ -161,11 +161,20 @@ export class Head implements Appendable {
     if (freed.length > 0) this.store.free(freed);
     this.stats.chunksRemoved += freed.length;
     for (const ref of removed) this.forget(this.seriesByRef[ref]!);
-    if (removed.length > 0) this.postings.delete(new Set(removed));
+    if (removed.length > 0) {
+      this.postings.delete(new Set(removed));
+      this.dropUnusedSymbols();
+    }
     this.minTime = minT;
     this.minOOOTime = minOOO;
     this.maxOOOTime = maxOOO;
     return removed;
+  }
+
+  /** Keeps interned only the strings live series use (the postings' keys are those very strings). */
+  private dropUnusedSymbols(): void {
+    this.symbols.clear();
+    for (const sym of this.postings.symbols()) this.symbols.set(sym, sym);
   }
 
   private forget(s: MemSeries): void {

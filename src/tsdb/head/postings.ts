@@ -102,6 +102,14 @@ export class MemPostings implements PostingsIndex {
     return unionPostings(values.map((v) => this.get(name, v)));
   }
 
+  /** Every label name and value held, unsorted (the very strings series carry). */
+  *symbols(): IterableIterator<string> {
+    for (const [name, values] of this.byName) {
+      yield name;
+      yield* values.keys();
+    }
+  }
+
   /** Label names, sorted by UTF-8 bytes. */
   labelNames(): string[] {
     return [...this.byName.keys()].sort(compareStrings);
