@@ -76,6 +76,9 @@ const INT64_MAX = 9223372036854775807;
 /** Prometheus checks whether the head is due for compaction once a minute. */
 const DEFAULT_COMPACTION_INTERVAL = 60_000;
 
+/** How long head truncation waits for queries that started before a new block. */
+const QUERY_WAIT_MS = 60_000;
+
 /** Block directories left by an interrupted write or delete (Prometheus's isTmpBlockDir). */
 const TMP_BLOCK_DIR = /^([0-9A-HJKMNP-TV-Z]{26})\.(tmp-for-creation|tmp-for-deletion|tmp)$/i;
 
@@ -100,6 +103,9 @@ export class DB {
   private compacting: Promise<BlockMeta[]> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
+  /** Bumped when a block is added; each running query holds the value it started with. */
+  private blockGeneration = 0;
+  private readonly runningQueries = new Map<object, number>();
 
   private constructor(
     readonly dir: string,
@@ -218,6 +224,7 @@ export class DB {
         await this.addBlock(meta);
         written.push(meta);
         this.logger.info({ ulid: meta.ulid, mint, maxt, duration: `${Date.now() - started}ms` }, 'write block');
+        await this.waitForOlderQueries();
       }
       this.noteRemoved(head.truncateMemory(maxt, oooWritten));
       this.headCompactions++;
@@ -247,6 +254,7 @@ export class DB {
         await this.addBlock(meta);
         written.push(meta);
         this.logger.info({ ulid: meta.ulid, mint: w, maxt: w + range }, 'write out-of-order block');
+        await this.waitForOlderQueries();
       }
       this.noteRemoved(head.truncateMemory(head.minValidTime, oooWritten));
     }
@@ -316,6 +324,25 @@ export class DB {
   private async addBlock(meta: BlockMeta): Promise<void> {
     const block = await Block.open(join(this.dir, meta.ulid));
     this.blockList = [...this.blockList, block].sort((a, b) => a.meta.minTime - b.meta.minTime);
+    this.blockGeneration++;
+  }
+
+  /**
+   * Waits (up to QUERY_WAIT_MS) for the queries that started before the newest block was added:
+   * they read the head for its range, so the head must keep it until they are done (Prometheus
+   * waits for pending readers the same way). Newer queries see the block; the samples they may
+   * also find in the head merge away (same timestamps).
+   */
+  private async waitForOlderQueries(): Promise<void> {
+    const deadline = Date.now() + QUERY_WAIT_MS;
+    const older = (): boolean => [...this.runningQueries.values()].some((g) => g < this.blockGeneration);
+    while (older() && !this.closed) {
+      if (Date.now() > deadline) {
+        this.logger.warn({ queries: this.runningQueries.size }, 'Truncating the head while older queries still run');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
   }
 
   /** The data as a query source: blocks and head merged. Closing it leaves the DB open. */
@@ -332,11 +359,17 @@ export class DB {
    * labels, each once with the samples of blocks and head merged in time order.
    */
   async *select(matchers: readonly Matcher[], mint: number, maxt: number): AsyncGenerator<SeriesData> {
-    const sources: SeriesSource[] = this.blockList.filter((b) => b.overlaps(mint, maxt));
-    const head = new HeadSource(this.head);
-    if (head.overlaps(mint, maxt)) sources.push(head);
-    if (sources.length === 0) return;
-    yield* mergeSeriesSets(sources.map((s) => s.select(matchers, mint, maxt)));
+    const token = {};
+    this.runningQueries.set(token, this.blockGeneration);
+    try {
+      const sources: SeriesSource[] = this.blockList.filter((b) => b.overlaps(mint, maxt));
+      const head = new HeadSource(this.head);
+      if (head.overlaps(mint, maxt)) sources.push(head);
+      if (sources.length === 0) return;
+      yield* mergeSeriesSets(sources.map((s) => s.select(matchers, mint, maxt)));
+    } finally {
+      this.runningQueries.delete(token);
+    }
   }
 
   stats(): DBStats {

@@ -281,3 +281,31 @@ describe('crash points and leftovers', () => {
     await reopened.close();
   });
 });
+
+describe('queries across a compaction', () => {
+  it('a query that started before the block was added still reads the range from the head', async () => {
+    const dir = join(root, 'query-during');
+    const expected: Expected = new Map();
+    const db = await DB.open(options(dir));
+    await ingest(db, expected, new Prng(41), 6, 500, 4 * RANGE, 1_000);
+    const seen: Expected = new Map();
+    const it = db.select(parseSeriesSelector('{__name__="compaction_test"}'), -1e15, 1e15)[Symbol.asyncIterator]();
+    const first = await it.next(); // the query is running: its sources are fixed
+    let compacted = false;
+    const compaction = db.compactHead().then((b) => ((compacted = true), b));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(compacted).toBe(false); // waits for the query before dropping the range from the head
+    for (let r = first; !r.done; r = await it.next()) {
+      const samples = new Map<number, bigint>();
+      for await (const b of r.value.batches()) {
+        const bits = new BigUint64Array(b.values.buffer, b.values.byteOffset, b.length);
+        for (let i = 0; i < b.length; i++) samples.set(b.timestamps[i]!, bits[i]!);
+      }
+      seen.set(JSON.stringify(r.value.labels), { labels: r.value.labels, samples });
+    }
+    expect((await compaction).length).toBeGreaterThan(0);
+    expectSame(seen, expected);
+    expectSame(await dumpDb(db), expected);
+    await db.close();
+  });
+});
