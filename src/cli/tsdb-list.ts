@@ -30,10 +30,10 @@ export async function runTsdbList(argv: readonly string[], io: CliIO): Promise<n
   return EXIT_OK;
 }
 
-/** The table promtool's printBlocks writes. */
-export function formatBlockTable(blocks: readonly Block[], humanReadable: boolean): string {
+/** The table promtool's printBlocks writes (aligned on its own: a header left out does not count for the widths). */
+export function formatBlockTable(blocks: readonly Block[], humanReadable: boolean, header = true): string {
   const time = (ms: number): string => (humanReadable ? formatGoUnixSecondsUTC(ms) : String(ms));
-  let text = 'BLOCK ULID\tMIN TIME\tMAX TIME\tDURATION\tNUM SAMPLES\tNUM CHUNKS\tNUM SERIES\tSIZE\n';
+  let text = header ? 'BLOCK ULID\tMIN TIME\tMAX TIME\tDURATION\tNUM SAMPLES\tNUM CHUNKS\tNUM SERIES\tSIZE\n' : '';
   for (const b of blocks) {
     const m = b.meta;
     const size = humanReadable ? formatBase2Bytes(b.size) : String(b.size);

@@ -2,12 +2,14 @@
 
 import { UsageError } from './args.js';
 import { EXIT_OK, writeText, type CliIO, type Command } from './command.js';
+import { runTsdbCreateBlocks } from './tsdb-create-blocks.js';
 import { runTsdbDump } from './tsdb-dump.js';
 import { runTsdbList } from './tsdb-list.js';
 
 const SUBCOMMANDS: ReadonlyArray<{ name: string; summary: string; run: (argv: readonly string[], io: CliIO) => Promise<number> }> = [
   { name: 'list', summary: 'List tsdb blocks.', run: runTsdbList },
   { name: 'dump', summary: 'Dump samples from a TSDB.', run: runTsdbDump },
+  { name: 'create-blocks-from', summary: 'Import samples from input and produce TSDB blocks.', run: runTsdbCreateBlocks },
 ];
 
 const USAGE =
