@@ -16,7 +16,8 @@ const SERIES = 50;
 const dir = mkdtempSync(join(tmpdir(), 'promwasm-durability-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-it(`keeps every acknowledged sample across ${CYCLES} SIGKILLs`, async () => {
+// Each cycle starts a server (~1–2 s); give the whole run room on a loaded 2-core machine.
+it(`keeps every acknowledged sample across ${CYCLES} SIGKILLs`, { timeout: CYCLES * 10_000 }, async () => {
   const rng = new Prng(20261124);
   const rand = (): number => rng.next();
   const series = Array.from({ length: SERIES }, (_, i) =>
