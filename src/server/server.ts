@@ -3,13 +3,16 @@
 // reverses it: not ready, stop accepting and let in-flight requests finish, close the storage.
 
 import { isIP } from 'node:net';
+import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/default-config.js';
 import type { Logger } from '../logging.js';
+import { ScrapeManager } from '../scrape/manager.js';
 import type { Appendable, Appender } from '../storage/interface.js';
 import { buildWebApp, type WebPluginRegistration } from '../web/app.js';
 import { Readiness } from '../web/health.js';
 import { SelfMetrics } from '../web/self-metrics.js';
+import { targetsPlugin } from '../web/targets.js';
 import type { ListenAddress, ServerOptions } from './options.js';
 import type { DB, OpenDB } from './storage-seam.js';
 import { BUILD_INFO } from './version.js';
@@ -48,6 +51,8 @@ export class PromwasmServer {
   readonly app: FastifyInstance;
   /** Settles when a client asks to quit through /-/quit (with --web.enable-lifecycle). */
   readonly quitRequested: Promise<void>;
+  /** Scrapes the configured jobs into the storage once it is open. */
+  readonly scrapeManager: ScrapeManager;
 
   private readonly openDB: OpenDB;
   private config: LoadedConfig;
@@ -75,12 +80,22 @@ export class PromwasmServer {
       logger,
       config: () => this.config,
     };
+    this.scrapeManager = new ScrapeManager(context.appendable, logger.child({ component: 'scrape manager' }));
+    const targets = {
+      plugin: targetsPlugin,
+      prefix: '/api/v1',
+      options: {
+        manager: () => this.scrapeManager,
+        external: { scheme: 'http', host: `${hostname()}:${options.web.listenAddress.port}` },
+        listenPort: () => this.listeningOn?.slice(this.listeningOn.lastIndexOf(':') + 1) ?? '',
+      },
+    };
     this.app = buildWebApp({
       logger,
       readiness: this.readiness,
       selfMetrics: this.selfMetrics,
       lifecycle: { enabled: options.web.enableLifecycle, quit: requestQuit, reload: () => this.reloadConfig() },
-      plugins: deps.plugins?.(context) ?? [],
+      plugins: [...(deps.plugins?.(context) ?? []), targets],
       readTimeoutMs: options.web.readTimeoutMs,
     });
   }
@@ -126,6 +141,7 @@ export class PromwasmServer {
     this.logger.debug({ ...tsdb }, 'TSDB options');
     this.readiness.set(true);
     this.logger.info('Server is ready to receive web requests.');
+    await this.scrapeManager.applyConfig(this.config.prometheus);
   }
 
   /** Re-reads the configuration file; on failure the old configuration stays and the error is thrown. */
@@ -143,6 +159,7 @@ export class PromwasmServer {
       throw err;
     }
     this.selfMetrics.configLoaded(true, Date.now());
+    if (this.db !== undefined) await this.scrapeManager.applyConfig(this.config.prometheus);
     this.logger.info({ filename }, 'Completed loading of configuration file');
   }
 
@@ -154,6 +171,7 @@ export class PromwasmServer {
 
   private async shutdown(): Promise<void> {
     this.readiness.set(false);
+    await this.scrapeManager.stop();
     // Stops accepting; requests in flight finish, new ones on open connections get 503.
     // Like Go's http.Server.Shutdown, keep closing connections as they turn idle: fastify
     // closes the idle ones only once, and a keep-alive connection whose request was in flight
