@@ -1,0 +1,38 @@
+// Runs PromQL `.test` files (Prometheus 2.42 format) through our engine:
+//   npm run conformance:promql -- <dir or .test files>...
+// Prints each failed eval, one summary line per file, and last `N passed, N failed`; exits 1 on failures.
+
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { runTestFile } from '../src/promql/test-dsl.js';
+
+const args = process.argv.slice(2);
+if (args.length === 0) {
+  console.error('usage: conformance-promql <dir or .test files>...');
+  process.exit(2);
+}
+const files = args.flatMap((a) =>
+  statSync(a).isDirectory() ? readdirSync(a).filter((f) => f.endsWith('.test')).sort().map((f) => join(a, f)) : [a],
+);
+
+let passed = 0;
+let failed = 0;
+for (const file of files) {
+  const name = basename(file);
+  const { evals, errors } = await runTestFile(readFileSync(file, 'utf8'));
+  let pass = 0;
+  let fail = errors.length;
+  for (const e of errors) console.log(`FAIL ${name}: ${e}`);
+  for (const e of evals) {
+    if (e.failure === undefined) pass++;
+    else {
+      fail++;
+      console.log(`FAIL ${name}:${e.line} ${e.keyword} ${e.expr}: ${e.failure}`);
+    }
+  }
+  console.log(`${name.padEnd(18)} pass=${pass} fail=${fail} skip=0`);
+  passed += pass;
+  failed += fail;
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exitCode = failed === 0 ? 0 : 1;
