@@ -11,7 +11,7 @@ describe('PromQL .test runner', () => {
     const { evals, errors } = await runTestFile(readFileSync(join(fixtures, 'basic.test'), 'utf8'));
     expect(errors).toEqual([]);
     expect(evals.filter((e) => e.failure !== undefined)).toEqual([]);
-    expect(evals).toHaveLength(14);
+    expect(evals).toHaveLength(13);
   });
 
   it('reports wrong values, missing errors and keeps going', async () => {
