@@ -25,7 +25,8 @@ const HIDDEN_FLAGS: readonly FlagDef[] = [
 ];
 const ARGS: readonly ArgDef[] = [
   { name: 'input file', help: 'OpenMetrics file to read samples from.' },
-  { name: 'output directory', help: 'Output directory for generated blocks.', default: DEFAULT_DB_PATH },
+  // Default DEFAULT_DB_PATH, applied after parsing: a default here would stand in for a missing input file.
+  { name: 'output directory', help: `Output directory for generated blocks (default is ${DEFAULT_DB_PATH}).` },
 ];
 
 export const CREATE_BLOCKS_USAGE =
@@ -40,7 +41,7 @@ export async function runTsdbCreateBlocks(argv: readonly string[], io: CliIO): P
     await writeText(io.stdout, CREATE_BLOCKS_USAGE);
     return EXIT_OK;
   }
-  const [format, inputPath, outputDir] = parsed.args;
+  const [format, inputPath, outputDir = DEFAULT_DB_PATH] = parsed.args;
   if (format === undefined) throw new UsageError("must select a subcommand of 'tsdb create-blocks-from'");
   if (format === 'rules') throw new CommandError('create-blocks-from rules: backfilling recording rules is not supported by promwasm');
   if (format !== 'openmetrics') throw new UsageError(`expected command but got "${format}"`);
@@ -51,19 +52,21 @@ export async function runTsdbCreateBlocks(argv: readonly string[], io: CliIO): P
   const maxBlockDuration = typeof maxBlockDurationFlag === 'string' ? goDurationMs(maxBlockDurationFlag) : 0;
 
   const input = await readInput(inputPath);
-  await mkdir(outputDir!, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
-    throw new CommandError(`create output dir: mkdir ${e.path ?? outputDir}: ${errnoText(e)}`);
+  await mkdir(outputDir, { recursive: true }).catch((e: NodeJS.ErrnoException) => {
+    // Go's MkdirAll reports a non-directory in the way as ENOTDIR; Node as EEXIST.
+    const text = e.code === 'EEXIST' ? 'not a directory' : errnoText(e);
+    throw new CommandError(`create output dir: mkdir ${e.path ?? outputDir}: ${text}`);
   });
 
   const progress = isTerminal(io.stderr) ? new ProgressBar(io.stderr) : undefined;
   let wroteHeader = false;
   try {
-    await backfillOpenMetrics(input, outputDir!, {
+    await backfillOpenMetrics(input, outputDir, {
       maxBlockDuration,
       onProgress: progress && ((p) => progress.update(p)),
       async onBlock(meta) {
         if (quiet) return;
-        const block = await Block.open(join(outputDir!, meta.ulid));
+        const block = await Block.open(join(outputDir, meta.ulid));
         try {
           progress?.clear();
           await writeText(io.stdout, formatBlockTable([block], humanReadable, !wroteHeader));
@@ -108,7 +111,6 @@ function errnoText(e: NodeJS.ErrnoException): string {
     ENOENT: 'no such file or directory',
     EACCES: 'permission denied',
     ENOTDIR: 'not a directory',
-    EEXIST: 'file exists',
     EISDIR: 'is a directory',
     EROFS: 'read-only file system',
     ENOSPC: 'no space left on device',
