@@ -113,7 +113,7 @@ export function timeRange(input: Uint8Array, progress?: BackfillOptions['onProgr
     const t = p.timestamp();
     if (Math.abs(t) > MAX_TIMESTAMP) {
       throw new BackfillError(
-        `getting min and max timestamp: timestamp ${t} ms of series ${formatLabels(p.labels())} is beyond ±2^53 ms, which promwasm does not support`,
+        `getting min and max timestamp: timestamp ${BigInt(t)} ms of series ${formatLabels(p.labels())} is beyond ±2^53 ms, which promwasm does not support`,
       );
     }
     if (t < mint) mint = t;
