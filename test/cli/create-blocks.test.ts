@@ -129,7 +129,7 @@ describe.skipIf(!PROMTOOL)('against promtool 2.42', () => {
   }, 120_000);
 
   it('larger block durations (--max-block-duration), and -r', () => {
-    const text = generateBackfillInput(7, { families: 4, hours: 20 });
+    const text = generateBackfillInput(7, { families: 3, hours: 16 });
     for (const d of ['5h', '6h', '19h', '1h30m0.5s']) compare(`mbd-${d}`, text, [`--max-block-duration=${d}`]);
     compare('human', text, ['-r']);
   }, 180_000);
