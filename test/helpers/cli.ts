@@ -2,7 +2,9 @@
 
 import { spawn, spawnSync, type ChildProcess, type SpawnSyncReturns } from 'node:child_process';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 const MAIN = resolve(ROOT, 'src/cli/main.ts');
@@ -34,12 +36,22 @@ export interface RunningServer {
   output(): string;
 }
 
-/** Starts `promwasm` serving `dataDir` on a free loopback port and waits until it is ready. */
+/** A config with no scrape jobs: the embedded default would scrape localhost:9090 into the test's data. */
+const CONFIG_DIR = mkdtempSync(join(tmpdir(), 'promwasm-test-config-'));
+const NO_SCRAPES = join(CONFIG_DIR, 'prometheus.yml');
+writeFileSync(NO_SCRAPES, 'global:\n  scrape_interval: 1m\n');
+process.on('exit', () => rmSync(CONFIG_DIR, { recursive: true, force: true }));
+
+/**
+ * Starts `promwasm` serving `dataDir` on a free loopback port and waits until it is ready.
+ * Without a --config.file among `extra` it runs with a config that scrapes nothing.
+ */
 export async function startServer(dataDir: string, extra: readonly string[] = []): Promise<RunningServer> {
   const port = await freePort();
+  const config = extra.some((a) => a.startsWith('--config.file')) ? [] : [`--config.file=${NO_SCRAPES}`];
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', MAIN, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, ...extra],
+    ['--import', 'tsx', MAIN, `--storage.tsdb.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, ...config, ...extra],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
