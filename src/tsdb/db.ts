@@ -11,7 +11,7 @@ import { isUlid } from './block/ulid.js';
 import { OUT_OF_ORDER_HINT, writeHeadBlock } from './compact/head-block.js';
 import type { HeadChunkStore } from './head/chunk-store.js';
 import { Head } from './head/head.js';
-import { OooColumns } from './head/ooo.js';
+import { SampleBatch } from './head/sample-batch.js';
 import { rangeForTimestamp } from './head/series.js';
 import { HeadSource } from './head/source.js';
 import { WalCommitLog, WblLog } from './head/wal-log.js';
@@ -271,7 +271,7 @@ export class DB {
     const wbl = this.wbl;
     if (wbl === undefined) return;
     const first = wbl.nextSegment();
-    const cols = new OooColumns();
+    const cols = new SampleBatch();
     const log = new WblLog(wbl);
     for (const s of this.head.allSeries()) {
       const ooo = s.ooo;

@@ -9,6 +9,7 @@ import {
   StorageError,
 } from '../../storage/errors.js';
 import { cleanLabels, type Head } from './head.js';
+import { SampleBatch } from './sample-batch.js';
 import type { MemSeries } from './series.js';
 
 let nextAppenderId = 1;
@@ -20,11 +21,7 @@ let nextAppenderId = 1;
  * as in Prometheus, stay in the head (and are logged) even on rollback.
  */
 export class HeadAppender implements Appender {
-  private refs = new Uint32Array(256);
-  private ts = new Float64Array(256);
-  private vs = new Float64Array(256);
-  private vsBits = new Uint32Array(this.vs.buffer);
-  private n = 0;
+  private readonly samples = new SampleBatch(256);
   private readonly created: MemSeries[] = [];
   /** Series this transaction touched, each counted once in its pendingCommits. */
   private readonly touched: MemSeries[] = [];
@@ -50,7 +47,7 @@ export class HeadAppender implements Appender {
   private appendOne(ref: SeriesRef, labels: Labels, tv: Float64Array): SeriesRef {
     const s = this.resolve(ref, labels);
     this.check(s, tv[0]!, this.oneBits, 1);
-    this.push(s.ref, tv[0]!, this.oneBits, 1);
+    this.samples.push(s.ref, tv[0]!, this.oneBits, 1);
     return s.ref;
   }
 
@@ -71,7 +68,7 @@ export class HeadAppender implements Appender {
         if (err instanceof StorageError) err.appended = i - start;
         throw err;
       }
-      this.push(s.ref, ts[i]!, bits, i);
+      this.samples.push(s.ref, ts[i]!, bits, i);
     }
     return s.ref;
   }
@@ -109,12 +106,13 @@ export class HeadAppender implements Appender {
     head.log?.log({
       series: this.created,
       metadata: this.metadata,
-      sampleRefs: this.refs.subarray(0, this.n),
-      sampleTs: this.ts.subarray(0, this.n),
-      sampleVs: this.vs.subarray(0, this.n),
+      sampleRefs: this.samples.refs.subarray(0, this.samples.length),
+      sampleTs: this.samples.ts.subarray(0, this.samples.length),
+      sampleVs: this.samples.vs.subarray(0, this.samples.length),
       exemplars: [],
     });
-    const { outOfOrderTaken } = head.applySamples(this.refs, this.ts, this.vs, this.n);
+    const { refs, ts, vs, length } = this.samples;
+    const { outOfOrderTaken } = head.applySamples(refs, ts, vs, length);
     if (outOfOrderTaken.length > 0) head.wbl?.logOutOfOrder(outOfOrderTaken);
     for (const { ref, meta } of this.metadata) {
       const s = head.getByRef(ref);
@@ -194,35 +192,11 @@ export class HeadAppender implements Appender {
     throw t < this.minValidTime ? errOutOfBounds() : errOutOfOrderSample();
   }
 
-  /** Copies sample i of the caller's columns; the value moves as two u32 words, never as a number. */
-  private push(ref: number, t: number, bits: Uint32Array, i: number): void {
-    if (this.n === this.refs.length) this.grow();
-    const n = this.n++;
-    this.refs[n] = ref;
-    this.ts[n] = t;
-    this.vsBits[2 * n] = bits[2 * i]!;
-    this.vsBits[2 * n + 1] = bits[2 * i + 1]!;
-  }
-
   private bitsOf(vs: Float64Array): Uint32Array {
     if (vs !== this.srcVs) {
       this.srcVs = vs;
       this.srcBits = new Uint32Array(vs.buffer, vs.byteOffset, vs.length * 2);
     }
     return this.srcBits;
-  }
-
-  private grow(): void {
-    const cap = this.refs.length * 2;
-    const refs = new Uint32Array(cap);
-    refs.set(this.refs);
-    const ts = new Float64Array(cap);
-    ts.set(this.ts);
-    const vs = new Float64Array(cap);
-    new Uint32Array(vs.buffer).set(this.vsBits);
-    this.refs = refs;
-    this.ts = ts;
-    this.vs = vs;
-    this.vsBits = new Uint32Array(vs.buffer);
   }
 }

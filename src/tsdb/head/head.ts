@@ -3,7 +3,8 @@ import type { Appendable } from '../../storage/interface.js';
 import { HeadAppender } from './appender.js';
 import type { HeadChunkStore } from './chunk-store.js';
 import { MemPostings } from './postings.js';
-import { OooColumns, OooSamples } from './ooo.js';
+import { OooSamples } from './ooo.js';
+import { SampleBatch } from './sample-batch.js';
 import { MemSeries } from './series.js';
 import type { CommitLog, OutOfOrderLog } from './transaction.js';
 
@@ -39,7 +40,7 @@ export interface ApplyResult {
   appended: number;
   outOfOrder: number;
   /** The samples taken out of order (for the write-behind log); valid until the next apply. */
-  outOfOrderTaken: OooColumns;
+  outOfOrderTaken: SampleBatch;
 }
 
 const HANDLE_POOL = 256;
@@ -79,7 +80,7 @@ export class Head implements Appendable {
   /** Bits of each series' newest value, indexed by ref (two u32 words per ref). */
   private lastValueBits: Uint32Array = new Uint32Array(2 * 1024);
 
-  private readonly oooTaken = new OooColumns();
+  private readonly oooTaken = new SampleBatch();
   private handlePool: Uint32Array = new Uint32Array(0);
   private handlePos = 0;
 

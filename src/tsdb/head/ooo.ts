@@ -114,35 +114,3 @@ export function mergeOoo(
   }
   return { timestamps: timestamps.subarray(0, n), values: values.subarray(0, n), length: n };
 }
-
-/** A growable list of samples (ref, time, value bits), for the out-of-order samples of one commit. */
-export class OooColumns {
-  refs = new Uint32Array(64);
-  ts = new Float64Array(64);
-  vs = new Float64Array(64);
-  private bits = new Uint32Array(this.vs.buffer);
-  length = 0;
-
-  push(ref: number, t: number, vsBits: Uint32Array, i: number): void {
-    if (this.length === this.refs.length) this.grow();
-    const n = this.length++;
-    this.refs[n] = ref;
-    this.ts[n] = t;
-    this.bits[2 * n] = vsBits[2 * i]!;
-    this.bits[2 * n + 1] = vsBits[2 * i + 1]!;
-  }
-
-  private grow(): void {
-    const cap = this.refs.length * 2;
-    const refs = new Uint32Array(cap);
-    refs.set(this.refs);
-    const ts = new Float64Array(cap);
-    ts.set(this.ts);
-    const vs = new Float64Array(cap);
-    vs.set(this.vs);
-    this.refs = refs;
-    this.ts = ts;
-    this.vs = vs;
-    this.bits = new Uint32Array(vs.buffer);
-  }
-}

@@ -1,5 +1,5 @@
 import type { Exemplar, Metadata } from '../../storage/interface.js';
-import type { OooColumns } from './ooo.js';
+import type { SampleBatch } from './sample-batch.js';
 import type { MemSeries } from './series.js';
 
 /**
@@ -27,5 +27,5 @@ export interface CommitLog {
 
 /** Where the samples a commit took out of order are logged (the write-behind log). */
 export interface OutOfOrderLog {
-  logOutOfOrder(cols: OooColumns): void;
+  logOutOfOrder(cols: SampleBatch): void;
 }

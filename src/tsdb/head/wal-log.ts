@@ -1,7 +1,7 @@
 import { Encbuf } from '../encoding/encbuf.js';
 import { encodeMetadata, encodeSamples, encodeSeries } from '../record/index.js';
 import type { WalWriter } from '../wal/writer.js';
-import type { OooColumns } from './ooo.js';
+import type { SampleBatch } from './sample-batch.js';
 import type { CommitLog, OutOfOrderLog, Transaction } from './transaction.js';
 
 /**
@@ -49,7 +49,7 @@ export class WblLog implements OutOfOrderLog {
 
   constructor(readonly wbl: WalWriter) {}
 
-  logOutOfOrder(cols: OooColumns): void {
+  logOutOfOrder(cols: SampleBatch): void {
     this.buf.reset();
     encodeSamples(this.buf, cols.refs, cols.ts, cols.vs, 0, cols.length);
     this.wbl.log([this.buf.get()]);
