@@ -36,16 +36,23 @@ export class DecodedWriteRequest {
   version: 1 | 2 = 1;
   seriesCount = 0;
 
-  /** Each series' labels, normalized (sorted, empty values dropped); shared, never to be modified. */
-  seriesLabels: Labels[] = [];
   /**
-   * Why series i cannot be stored, or null: an invalid label set (empty or repeated name, no
-   * label at all) or, in 2.0, a reference outside the symbols table. Such a series has no
-   * labels; the rest of the request is unaffected.
+   * Each series' normalized label set (sorted, empty values dropped; shared, never to be modified),
+   * or why it cannot be stored (`error`: an invalid label set, or in 2.0 a reference outside the
+   * symbols table; such a series has no labels, the rest of the request is unaffected). Cached sets
+   * carry the storage's series ref across requests.
    */
-  seriesErrors: (string | null)[] = [];
-  /** The normalized set behind seriesLabels[i]/seriesErrors[i]; cached ones carry the series ref across requests. */
   seriesSets: NormalizedLabels[] = [];
+
+  /** Series i's labels (a copy of the view, for inspection; ingest reads seriesSets). */
+  get seriesLabels(): Labels[] {
+    return this.seriesSets.slice(0, this.seriesCount).map((s) => s.labels);
+  }
+
+  /** Why series i cannot be stored, or null (a copy of the view, for inspection). */
+  get seriesErrors(): (string | null)[] {
+    return this.seriesSets.slice(0, this.seriesCount).map((s) => s.error);
+  }
 
   /** Float samples of all series; series i owns [sampleStart[i], sampleStart[i+1]). */
   timestamps = new Float64Array(1024);
@@ -71,7 +78,7 @@ export class DecodedWriteRequest {
 
   /** 2.0 only: the symbols table. */
   symbols: string[] = [];
-  /** 2.0 only: each series' metadata, or null when the series carried none (index-assigned like seriesLabels). */
+  /** 2.0 only: each series' metadata, or null when the series carried none (index-assigned like seriesSets). */
   seriesMetadata: (Metadata | null)[] = [];
   /** 2.0 only: rc.3 `created_timestamp` of each series (0 = unset). */
   createdTimestamps = new Float64Array(256);
@@ -100,8 +107,6 @@ export class DecodedWriteRequest {
 
   setLabels(i: number, labels: NormalizedLabels): void {
     this.seriesSets[i] = labels;
-    this.seriesLabels[i] = labels.labels;
-    this.seriesErrors[i] = labels.error;
   }
 
   /** Closes the series opened by beginSeries(). */

@@ -39,7 +39,7 @@ export async function ingestV1(appendable: Appendable, req: DecodedWriteRequest,
   const skipped: string[] = [];
   try {
     for (let i = 0; i < req.seriesCount; i++) {
-      const error = req.seriesErrors[i];
+      const error = req.seriesSets[i]!.error;
       if (error) {
         skipped.push(error);
         continue;

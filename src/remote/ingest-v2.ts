@@ -52,12 +52,13 @@ export async function ingestV2(appendable: Appendable, req: DecodedWriteRequest,
 }
 
 function appendSeries(app: Appender, req: DecodedWriteRequest, i: number, opts: IngestOptions, written: Written, problems: Set<string>): void {
-  const error = req.seriesErrors[i];
+  const set = req.seriesSets[i]!;
+  const error = set.error;
   if (error) {
     problems.add(error);
     return;
   }
-  const labels = req.seriesLabels[i]!;
+  const labels = set.labels;
   if (getLabel(labels, METRIC_NAME) === undefined) {
     problems.add(`invalid metric name or labels, got ${formatLabels(labels)}`);
     return;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelsFromRecord } from '../../../src/model/labels.js';
-import { StorageError } from '../../../src/storage/errors.js';
+import { codeOf } from '../../helpers/storage-error.js';
 import { hashLabels, Head } from '../../../src/tsdb/head/head.js';
 import { computeChunkEndTime, rangeForTimestamp } from '../../../src/tsdb/head/series.js';
 import type { Transaction } from '../../../src/tsdb/head/transaction.js';
@@ -17,16 +17,6 @@ function newHead(chunkRange = 2 * HOUR, logged: Transaction[] = []) {
     log: { log: (tx) => logged.push(structuredClone({ ...tx, series: tx.series.map((s) => s.ref) }) as never) },
   });
   return { head, store, logged };
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StorageError) return e.code;
-    throw e;
-  }
-  return undefined;
 }
 
 describe('chunk cutting (Prometheus 2.42 appendPreprocessor)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelsFromRecord } from '../../../src/model/labels.js';
-import { StorageError } from '../../../src/storage/errors.js';
+import { codeOf } from '../../helpers/storage-error.js';
 import { Head } from '../../../src/tsdb/head/head.js';
 import { HeadSource } from '../../../src/tsdb/head/source.js';
 import { mergeOoo, OooSamples } from '../../../src/tsdb/head/ooo.js';
@@ -13,16 +13,6 @@ const STALE_BITS = [2, 0x7ff00000];
 
 function headWithWindow(window: number): Head {
   return new Head({ chunkRange: 2 * HOUR, store: new FakeChunkStore(), outOfOrderTimeWindow: window });
-}
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof StorageError) return e.code;
-    throw e;
-  }
-  return undefined;
 }
 
 async function samplesOf(head: Head): Promise<{ t: number; bits: number[] }[]> {
