@@ -54,7 +54,8 @@ export async function scrapeWithPrometheus(bodies: readonly ServedBody[]): Promi
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const target = `127.0.0.1:${(server.address() as AddressInfo).port}`;
   const promPort = await freePort();
-  const config = ['global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', 'scrape_configs:'];
+  // A generous timeout: a second scrape that times out on a loaded machine would add staleness markers.
+  const config = ['global:', '  scrape_interval: 3s', '  scrape_timeout: 3s', 'scrape_configs:'];
   bodies.forEach((_, i) => config.push(`  - job_name: ${jobOf(i)}`, `    metrics_path: /case/${i}`, `    static_configs: [{ targets: ["${target}"] }]`));
   writeFileSync(join(dir, 'prometheus.yml'), config.join('\n') + '\n');
   const data = join(dir, 'data');
