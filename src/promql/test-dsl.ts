@@ -7,7 +7,8 @@ import { unquoteString } from './strings.js';
 import { Engine } from './engine.js';
 import { parseExpr } from './parser.js';
 import { MemoryQueryable } from './queryable.js';
-import type { Value } from './value.js';
+import type { Sample, Value } from './value.js';
+import { walk, type AtModifier, type Expr } from './ast.js';
 
 export interface EvalOutcome {
   readonly line: number;
@@ -26,8 +27,17 @@ export interface FileOutcome {
 const STALE_BITS = [0x00000002, 0x7ff00000];
 const EVAL_HEADER = /^(eval|eval_ordered|eval_fail)\s+instant\s+at\s+(\S+)\s+(.+)$/;
 
+export interface RunOptions {
+  /**
+   * Check each eval the way 2.42's harness does (default): also with every selector pinned by `@` at other
+   * eval times, and as a range query whose middle step must match. false runs the written instant query only.
+   */
+  readonly strict?: boolean;
+}
+
 /** Runs one `.test` file's text. */
-export async function runTestFile(text: string): Promise<FileOutcome> {
+export async function runTestFile(text: string, options: RunOptions = {}): Promise<FileOutcome> {
+  const strict = options.strict ?? true;
   const lines = text.split('\n').map((l) => {
     const t = l.trim();
     return t.startsWith('#') ? '' : t;
@@ -69,7 +79,7 @@ export async function runTestFile(text: string): Promise<FileOutcome> {
         continue;
       }
       const [, keyword, at, expr] = m;
-      const failure = loadFailure ?? (await runEval(engine, storage, keyword!, at!, expr!, block));
+      const failure = loadFailure ?? (await runEval(engine, storage, keyword!, at!, expr!, block, strict));
       evals.push({ line: blockStart + 1, keyword: keyword!, expr: expr!, failure });
     } else {
       errors.push(`line ${i + 1}: invalid command "${word}"`);
@@ -182,7 +192,44 @@ function scalarValue(line: string): number {
   return Number(clean.replace(/^([+-]?)0[oO]/, '$10o').replace(/^([+-])(0[xXbBoO].*)$/, (_m, s: string, n: string) => String(Number(s + '1') * Number(n))));
 }
 
-async function runEval(engine: Engine, storage: MemoryQueryable, keyword: string, at: string, exprText: string, block: string[]): Promise<string | undefined> {
+/** Functions whose result depends on the eval time even when their arguments are pinned by `@`. */
+const AT_UNSAFE_FUNCTIONS = new Set([
+  'days_in_month', 'day_of_month', 'day_of_week', 'day_of_year', 'hour', 'minute', 'month', 'year',
+  'predict_linear', 'time', 'timestamp',
+]);
+
+/**
+ * The extra (query, time) pairs 2.42's harness checks after the written one (test.go atModifierTestCases):
+ * the same expression with `@ <eval time>` on every selector and subquery outside a subquery (an existing
+ * `start()`/`end()` is replaced too), evaluated at other times; none when a time-dependent function occurs.
+ */
+export function atModifierVariants(expr: Expr, t: number): { expr: Expr; t: number }[] {
+  let unsafe = false;
+  walk(expr, (n) => {
+    if (n.type === 'Call' && AT_UNSAFE_FUNCTIONS.has(n.func)) unsafe = true;
+  });
+  if (unsafe) return [];
+  const pinned = pinAt(expr, t);
+  const times = t === 0 ? [-1000, 0, 1000] : [-10 * t, 0, Math.trunc(t / 5), t, 10 * t];
+  return times.map((at) => ({ expr: pinned, t: at }));
+}
+
+function pinAt(e: Expr, t: number): Expr {
+  const at: AtModifier = { kind: 'time', ms: t };
+  const keep = (a: AtModifier | undefined): AtModifier => (a?.kind === 'time' ? a : at);
+  switch (e.type) {
+    case 'VectorSelector': return { ...e, at: keep(e.at) };
+    case 'MatrixSelector': return { ...e, vector: { ...e.vector, at: keep(e.vector.at) } };
+    case 'SubqueryExpr': return { ...e, at: keep(e.at) };
+    case 'ParenExpr': case 'UnaryExpr': return { ...e, expr: pinAt(e.expr, t) };
+    case 'BinaryExpr': return { ...e, lhs: pinAt(e.lhs, t), rhs: pinAt(e.rhs, t) };
+    case 'AggregateExpr': return { ...e, expr: pinAt(e.expr, t), param: e.param && pinAt(e.param, t) };
+    case 'Call': return { ...e, args: e.args.map((a) => pinAt(a, t)) };
+    default: return e;
+  }
+}
+
+async function runEval(engine: Engine, storage: MemoryQueryable, keyword: string, at: string, exprText: string, block: string[], strict: boolean): Promise<string | undefined> {
   let t: number;
   try {
     t = parseDuration(at);
@@ -195,14 +242,40 @@ async function runEval(engine: Engine, storage: MemoryQueryable, keyword: string
   } catch (e) {
     return `parse error: ${(e as Error).message}`;
   }
-  let result: Value;
-  try {
-    result = await engine.instantQuery(storage, expr, t);
-  } catch (e) {
-    return keyword === 'eval_fail' ? undefined : `unexpected error: ${(e as Error).message}`;
+  const queries = [{ expr, t }, ...(strict ? atModifierVariants(expr, t) : [])];
+  for (const [k, q] of queries.entries()) {
+    const label = k === 0 ? '' : ` (with @ ${q.t === t ? '' : 'evaluated at ' + q.t / 1000 + 's, '}every selector pinned to ${t / 1000}s)`;
+    let result: Value;
+    try {
+      result = await engine.instantQuery(storage, q.expr, q.t);
+    } catch (e) {
+      if (keyword === 'eval_fail') continue;
+      return `unexpected error${label}: ${(e as Error).message}`;
+    }
+    if (keyword === 'eval_fail') return `expected an execution error, got a result${label}`;
+    const failure = compare(result, block, keyword === 'eval_ordered');
+    if (failure !== undefined) return failure + label;
+    if (!strict) continue;
+    // The harness re-runs the query as a range query over [t-1m, t+1m] at 1m and compares the middle step.
+    let matrix;
+    try {
+      matrix = await engine.rangeQuery(storage, q.expr, q.t - 60_000, q.t + 60_000, 60_000);
+    } catch (e) {
+      return `range mode error${label}: ${(e as Error).message}`;
+    }
+    if (keyword === 'eval_ordered') continue; // range results have no defined order
+    const samples: Sample[] = [];
+    for (const s of matrix) {
+      const i = s.timestamps.indexOf(q.t);
+      if (i >= 0) samples.push({ labels: s.labels, v: s.values[i]!, t: q.t });
+    }
+    const middle: Value = result.kind === 'scalar'
+      ? samples.length > 0 ? { kind: 'scalar', v: samples[0]!.v, t: q.t } : { kind: 'vector', samples: [] }
+      : { kind: 'vector', samples };
+    const rangeFailure = compare(middle, block, false);
+    if (rangeFailure !== undefined) return `range mode${label}: ${rangeFailure}`;
   }
-  if (keyword === 'eval_fail') return 'expected an execution error, got a result';
-  return compare(result, block, keyword === 'eval_ordered');
+  return undefined;
 }
 
 function compare(result: Value, block: string[], ordered: boolean): string | undefined {
