@@ -2,7 +2,7 @@
 // uncompressed length heads the block as a uvarint; it is read and checked against the
 // limit before the native decoder allocates anything.
 
-import { uncompress } from 'snappy';
+import { uncompress } from '../native/snappy.js';
 import { RemoteWriteError } from './errors.js';
 
 const CORRUPT = 'snappy: corrupt input';
@@ -38,7 +38,7 @@ export async function decompressSnappyBlock(block: Uint8Array, maxDecodedBytes: 
     return Buffer.alloc(0);
   }
   try {
-    return (await uncompress(block, { asBuffer: true })) as Buffer;
+    return await uncompress(block);
   } catch (err) {
     const detail = err instanceof Error && err.message.startsWith(CORRUPT) ? err.message : CORRUPT;
     throw new RemoteWriteError('SNAPPY_CORRUPT', detail);

@@ -6,11 +6,17 @@ import type { BuildInfo } from '../web/self-metrics.js';
 
 export const PROGRAM = 'promwasm';
 
-// The same relative path from src/server/ and from dist/server/.
-const packageJson = createRequire(import.meta.url)('../../package.json') as { version: string };
+/** Defined by the single-executable build (scripts/build-binary.ts): no package.json travels with it. */
+declare const PROMWASM_BUNDLED_VERSION: string | undefined;
+
+const version =
+  typeof PROMWASM_BUNDLED_VERSION === 'string'
+    ? PROMWASM_BUNDLED_VERSION
+    : // The same relative path from src/server/ and from dist/server/.
+      (createRequire(import.meta.url)('../../package.json') as { version: string }).version;
 
 export const BUILD_INFO: BuildInfo = Object.freeze({
-  version: packageJson.version,
+  version,
   revision: 'unknown',
   branch: 'unknown',
 });

@@ -1,4 +1,4 @@
-import { compressSync, uncompressSync } from 'snappy';
+import { compressSync, uncompressSync } from '../../native/snappy.js';
 
 /**
  * Snappy block format (uvarint decoded length + tagged elements), never the framed format.
@@ -29,7 +29,7 @@ export function snappyDecompress(src: Uint8Array): Uint8Array | string {
     return `snappy: header announces ${len} bytes, more than ${body} compressed bytes can hold`;
   }
   try {
-    return uncompressSync(src, { asBuffer: true }) as Buffer;
+    return uncompressSync(src);
   } catch (e) {
     return (e as Error).message;
   }
