@@ -3,7 +3,8 @@
 
 import { type Labels, labelsKey, METRIC_NAME } from '../model/labels.js';
 import type { AggregateExpr } from './ast.js';
-import { PromQLExecutionError, withLabel, type Sample, type Value } from './value.js';
+import { withLabel, type Sample, type Value } from './value.js';
+import { PromQLExecutionError } from './errors.js';
 
 interface Group {
   labels: Labels;

@@ -4,7 +4,8 @@ import { RE2JS } from 're2js';
 import { compareStrings, type Label, type Labels, METRIC_NAME } from '../model/labels.js';
 import type { Call, Expr, VectorSelector } from './ast.js';
 import { quantile } from './aggregate.js';
-import { dropMetricName, PromQLExecutionError, withLabel, type RangeSeries, type Sample, type Value } from './value.js';
+import { dropMetricName, withLabel, type RangeSeries, type Sample, type Value } from './value.js';
+import { PromQLExecutionError } from './errors.js';
 
 /** The window a range argument covered: [start, end] after offset and @, and its written range. */
 export interface RangeArg {
@@ -18,11 +19,21 @@ type OverTime = (s: RangeSeries, range: RangeArg, t: number, scalars: number[]) 
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
-function kahanSumInc(inc: number, sum: number, c: number): [number, number] {
-  const t = sum + inc;
-  if (Math.abs(sum) >= Math.abs(inc)) c += sum - t + inc;
-  else c += inc - t + sum;
-  return [t, c];
+/** Kahan-Babuska compensated summation (2.42 kahanSumInc), one accumulator per window, not per sample. */
+class KahanSum {
+  sum = 0;
+  c = 0;
+
+  add(inc: number): void {
+    const t = this.sum + inc;
+    if (Math.abs(this.sum) >= Math.abs(inc)) this.c += this.sum - t + inc;
+    else this.c += inc - t + this.sum;
+    this.sum = t;
+  }
+
+  get value(): number {
+    return this.sum + this.c;
+  }
 }
 
 function extrapolatedRate(isCounter: boolean, isRate: boolean): OverTime {
@@ -71,34 +82,37 @@ function instantDelta(isRate: boolean): OverTime {
 }
 
 function linearRegression(s: RangeSeries, interceptTime: number): [number, number] {
-  let n = 0, sumX = 0, cX = 0, sumY = 0, cY = 0, sumXY = 0, cXY = 0, sumX2 = 0, cX2 = 0;
-  const initY = s.values[0]!;
+  const { timestamps: ts, values: vs } = s;
+  const n = vs.length;
+  const sx = new KahanSum(), sy = new KahanSum(), sxy = new KahanSum(), sx2 = new KahanSum();
+  const initY = vs[0]!;
   let constY = true;
-  for (let i = 0; i < s.values.length; i++) {
-    const v = s.values[i]!;
+  for (let i = 0; i < n; i++) {
+    const v = vs[i]!;
     if (constY && i > 0 && v !== initY) constY = false;
-    n++;
-    const x = (s.timestamps[i]! - interceptTime) / 1000;
-    [sumX, cX] = kahanSumInc(x, sumX, cX);
-    [sumY, cY] = kahanSumInc(v, sumY, cY);
-    [sumXY, cXY] = kahanSumInc(x * v, sumXY, cXY);
-    [sumX2, cX2] = kahanSumInc(x * x, sumX2, cX2);
+    const x = (ts[i]! - interceptTime) / 1000;
+    sx.add(x);
+    sy.add(v);
+    sxy.add(x * v);
+    sx2.add(x * x);
   }
   if (constY) return Number.isFinite(initY) || Number.isNaN(initY) ? [0, initY] : [NaN, NaN];
-  sumX += cX; sumY += cY; sumXY += cXY; sumX2 += cX2;
+  const sumX = sx.value, sumY = sy.value, sumXY = sxy.value, sumX2 = sx2.value;
   const slope = (sumXY - (sumX * sumY) / n) / (sumX2 - (sumX * sumX) / n);
   return [slope, sumY / n - (slope * sumX) / n];
 }
 
 function stdvarOverTime(s: RangeSeries): number {
-  let count = 0, mean = 0, cMean = 0, aux = 0, cAux = 0;
-  for (const v of s.values) {
-    count++;
-    const delta = v - (mean + cMean);
-    [mean, cMean] = kahanSumInc(delta / count, mean, cMean);
-    [aux, cAux] = kahanSumInc(delta * (v - (mean + cMean)), aux, cAux);
+  const vs = s.values;
+  const mean = new KahanSum();
+  const aux = new KahanSum();
+  for (let i = 0; i < vs.length; i++) {
+    const v = vs[i]!;
+    const delta = v - mean.value;
+    mean.add(delta / (i + 1));
+    aux.add(delta * (v - mean.value));
   }
-  return (aux + cAux) / count;
+  return aux.value / vs.length;
 }
 
 const OVER_TIME: Record<string, OverTime> = {
@@ -128,33 +142,38 @@ const OVER_TIME: Record<string, OverTime> = {
     return n;
   },
   avg_over_time: (s) => {
-    let mean = 0, count = 0, c = 0;
-    for (const v of s.values) {
-      count++;
-      if (mean === Infinity || mean === -Infinity) {
-        if ((v === Infinity || v === -Infinity) && mean > 0 === v > 0) continue;
+    const vs = s.values;
+    const mean = new KahanSum();
+    for (let i = 0; i < vs.length; i++) {
+      const v = vs[i]!;
+      const m = mean.sum;
+      if (m === Infinity || m === -Infinity) {
+        if ((v === Infinity || v === -Infinity) && m > 0 === v > 0) continue;
         if (Number.isFinite(v)) continue;
       }
-      [mean, c] = kahanSumInc(v / count - mean / count, mean, c);
+      mean.add(v / (i + 1) - m / (i + 1));
     }
-    return mean === Infinity || mean === -Infinity ? mean : mean + c;
+    return mean.sum === Infinity || mean.sum === -Infinity ? mean.sum : mean.value;
   },
   sum_over_time: (s) => {
-    let sum = 0, c = 0;
-    for (const v of s.values) [sum, c] = kahanSumInc(v, sum, c);
-    return sum === Infinity || sum === -Infinity ? sum : sum + c;
+    const vs = s.values;
+    const sum = new KahanSum();
+    for (let i = 0; i < vs.length; i++) sum.add(vs[i]!);
+    return sum.sum === Infinity || sum.sum === -Infinity ? sum.sum : sum.value;
   },
   count_over_time: (s) => s.values.length,
   last_over_time: (s) => s.values[s.values.length - 1]!,
   present_over_time: () => 1,
   max_over_time: (s) => {
-    let m = s.values[0]!;
-    for (const v of s.values) if (v > m || Number.isNaN(m)) m = v;
+    const vs = s.values;
+    let m = vs[0]!;
+    for (let i = 1; i < vs.length; i++) if (vs[i]! > m || Number.isNaN(m)) m = vs[i]!;
     return m;
   },
   min_over_time: (s) => {
-    let m = s.values[0]!;
-    for (const v of s.values) if (v < m || Number.isNaN(m)) m = v;
+    const vs = s.values;
+    let m = vs[0]!;
+    for (let i = 1; i < vs.length; i++) if (vs[i]! < m || Number.isNaN(m)) m = vs[i]!;
     return m;
   },
   stdvar_over_time: (s) => stdvarOverTime(s),

@@ -24,6 +24,11 @@ export interface FileOutcome {
   readonly errors: string[];
 }
 
+/** The engine as 2.42's harness configures it (test.go clear): 10000 samples, 100s timeout. */
+function newTestEngine(): Engine {
+  return new Engine({ maxSamples: 10_000, timeoutMs: 100_000 });
+}
+
 const STALE_BITS = [0x00000002, 0x7ff00000];
 const EVAL_HEADER = /^(eval|eval_ordered|eval_fail)\s+instant\s+at\s+(\S+)\s+(.+)$/;
 
@@ -45,7 +50,7 @@ export async function runTestFile(text: string, options: RunOptions = {}): Promi
   const evals: EvalOutcome[] = [];
   const errors: string[] = [];
   let storage = new MemoryQueryable();
-  let engine = new Engine();
+  let engine = newTestEngine();
   let loadFailure: string | undefined;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
@@ -61,7 +66,7 @@ export async function runTestFile(text: string, options: RunOptions = {}): Promi
     };
     if (word.toLowerCase() === 'clear') {
       storage = new MemoryQueryable();
-      engine = new Engine();
+      engine = newTestEngine();
       loadFailure = undefined;
     } else if (word === 'load') {
       takeBlock(false);

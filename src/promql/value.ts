@@ -22,11 +22,6 @@ export type Value =
   | { readonly kind: 'vector'; readonly samples: readonly Sample[] }
   | { readonly kind: 'matrix'; readonly series: readonly RangeSeries[] };
 
-/** A query that failed while running (bad regex, duplicate output series, ...). */
-export class PromQLExecutionError extends Error {
-  override readonly name = 'PromQLExecutionError';
-}
-
 export function dropMetricName(ls: Labels): Labels {
   return ls.some((l) => l.name === METRIC_NAME) ? ls.filter((l) => l.name !== METRIC_NAME) : ls;
 }
