@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Matcher } from '../model/matchers.js';
 import type { Appendable } from '../storage/interface.js';
@@ -9,6 +10,8 @@ import type { BlockMeta } from './block/meta.js';
 import type { SeriesData, SeriesSource } from './block/source.js';
 import { isUlid } from './block/ulid.js';
 import { OUT_OF_ORDER_HINT, writeHeadBlock } from './compact/head-block.js';
+import { deleteFromBlock, deleteFromHead, writeCleanedBlock } from './delete.js';
+import { Exclusive } from './exclusive.js';
 import type { HeadChunkStore } from './head/chunk-store.js';
 import { Head } from './head/head.js';
 import { SampleBatch } from './head/sample-batch.js';
@@ -16,6 +19,7 @@ import { rangeForTimestamp } from './head/series.js';
 import { HeadSource } from './head/source.js';
 import { WalCommitLog, WblLog } from './head/wal-log.js';
 import { replayIntoHead } from './head/wal-replay.js';
+import { snapshot, snapshotDirProblem } from './snapshot.js';
 import { checkpoint, deleteCheckpoints } from './wal/checkpoint.js';
 import { listSegments } from './wal/segment.js';
 import { WalWriter } from './wal/writer.js';
@@ -106,6 +110,8 @@ export class DB {
   /** Bumped when a block is added; each running query holds the value it started with. */
   private blockGeneration = 0;
   private readonly runningQueries = new Map<object, number>();
+  /** Compaction and the admin operations (delete, clean tombstones, snapshot) run one at a time. */
+  private readonly cmtx = new Exclusive();
 
   private constructor(
     readonly dir: string,
@@ -199,7 +205,7 @@ export class DB {
    */
   compactHead(): Promise<BlockMeta[]> {
     if (this.closed) return Promise.reject(new Error('DB is closed'));
-    this.compacting ??= this.runHeadCompaction()
+    this.compacting ??= this.cmtx.run(() => this.runHeadCompaction())
       .catch((err: unknown) => {
         this.headCompactionsFailed++;
         this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Head compaction failed');
@@ -345,6 +351,40 @@ export class DB {
     }
   }
 
+  /**
+   * Deletes the samples in the closed range [mint, maxt] of the series matching every matcher, in the
+   * blocks and the head (Prometheus's DB.Delete): tombstones, honoured by every read, durable on disk.
+   */
+  delete(mint: number, maxt: number, matchers: readonly Matcher[]): Promise<void> {
+    return this.cmtx.run(async () => {
+      this.blockList = await Promise.all(this.blockList.map((b) => (b.overlaps(mint, maxt) ? deleteFromBlock(b, mint, maxt, matchers) : b)));
+      if (new HeadSource(this.head).overlaps(mint, maxt)) deleteFromHead(this.head, this.wal, mint, maxt, matchers);
+    });
+  }
+
+  /** Rewrites every block that has tombstones without the deleted samples, replacing it (Prometheus's CleanTombstones). */
+  cleanTombstones(): Promise<void> {
+    return this.cmtx.run(async () => {
+      for (const old of this.blockList.filter((b) => b.tombstones.intervalCount > 0)) {
+        const meta = await writeCleanedBlock(old, this.dir);
+        if (meta) await this.addBlock(meta);
+        this.blockList = this.blockList.filter((b) => b.ulid !== old.ulid);
+        this.blockGeneration++;
+        await this.waitForOlderQueries();
+        await old.close();
+        await deleteBlockDir(old.dir);
+        this.logger.info({ old: old.ulid, new: meta?.ulid ?? '' }, 'Cleaned tombstones');
+      }
+    });
+  }
+
+  /** Hard-links the blocks into `dir` (created beforehand) and, with `withHead`, writes the head there as a block. */
+  snapshot(dir: string, withHead: boolean): Promise<void> {
+    const problem = snapshotDirProblem(dir, this.dir);
+    if (problem) return Promise.reject(new Error(problem));
+    return this.cmtx.run(() => snapshot(dir, this.blockList, withHead ? this.head : undefined, this.logger));
+  }
+
   /** The data as a query source: blocks and head merged. Closing it leaves the DB open. */
   querier(): SeriesSource {
     return {
@@ -401,6 +441,7 @@ export class DB {
     clearInterval(this.timer);
     this.head.afterCommit = undefined;
     await this.compacting?.catch(() => undefined);
+    await this.cmtx.run(async () => undefined); // a running admin operation finishes first
     await Promise.all([this.wal.close(), this.wbl?.close(), ...this.blockList.map((b) => b.close())]);
   }
 }
@@ -412,6 +453,13 @@ function removeTmpBlockDirs(dir: string, logger: StorageLogger): void {
     rmSync(join(dir, e.name), { recursive: true, force: true });
     logger.info({ dir: e.name }, 'Removed tmp block directory');
   }
+}
+
+/** Removes a block directory as Prometheus does: renamed out of sight first, so a crash never leaves half a block. */
+async function deleteBlockDir(dir: string): Promise<void> {
+  const doomed = `${dir}.tmp-for-deletion`;
+  await rename(dir, doomed);
+  await rm(doomed, { recursive: true, force: true });
 }
 
 /** Opens the blocks of the directory, sorted by minTime; one that fails to open is logged and left alone. */

@@ -57,6 +57,14 @@ export class Block implements SeriesSource {
     }
   }
 
+  /**
+   * The same block with new tombstones and meta (after delete_series rewrote those two files). It shares
+   * the open index and chunk readers, so queries running on this object are not disturbed.
+   */
+  withTombstones(tombstones: Tombstones, meta: BlockMeta, size: number): Block {
+    return new Block(this.dir, meta, this.index, this.chunks, tombstones, size);
+  }
+
   get ulid(): string {
     return this.meta.ulid;
   }

@@ -12,6 +12,7 @@ import { BlockWriter, headChunkEnds, type EncodedChunk } from '../block/writer.j
 import type { Head } from '../head/head.js';
 import { mergeOoo } from '../head/ooo.js';
 import type { MemSeries } from '../head/series.js';
+import { dropDeletedSamples } from '../head/tombstones.js';
 
 /** The hint Prometheus puts on blocks made of out-of-order samples (they do not move minValidTime). */
 export const OUT_OF_ORDER_HINT = 'from-out-of-order';
@@ -82,7 +83,9 @@ function rangeChunks(head: Head, s: MemSeries, mint: number, last: number, oooWr
   }
   const oooIn = oooTimesIn(s, mint, last);
   const whole = metas.every((c) => c.minT >= mint && c.maxT <= last);
-  if (oooIn.length === 0 && whole) {
+  // Deleted samples (delete_series) are left out of the block, as Prometheus's compaction leaves them.
+  const deleted = head.tombstones.get(s.ref).filter((iv) => iv.mint <= last && mint <= iv.maxt);
+  if (oooIn.length === 0 && whole && deleted.length === 0) {
     const bytes = head.store.bytesMany(metas.map((c) => c.handle));
     return metas.map((c, i) => ({ minTime: c.minT, maxTime: c.maxT, bytes: bytes[i]! }));
   }
@@ -102,7 +105,8 @@ function rangeChunks(head: Head, s: MemSeries, mint: number, last: number, oooWr
     ? mergeOoo(ts.subarray(from, to), vs.subarray(from, to), to - from, s.ooo, mint, last)
     : { timestamps: ts.subarray(from, to), values: vs.subarray(from, to), length: to - from };
   if (oooIn.length > 0) oooWritten.set(s.ref, oooIn);
-  return encode(merged.timestamps, merged.values, merged.length, head.chunkRange);
+  const kept = dropDeletedSamples(merged.timestamps, merged.values, merged.length, deleted);
+  return encode(merged.timestamps, merged.values, kept, head.chunkRange);
 }
 
 /** The series' out-of-order samples inside [mint, last], encoded. */
@@ -113,8 +117,9 @@ function oooChunks(head: Head, s: MemSeries, mint: number, last: number, oooWrit
   if (to === from) return [];
   const ts = ooo.ts.slice(from, to);
   const vs = new Float64Array(new Uint32Array(ooo.bits.subarray(2 * from, 2 * to)).buffer);
-  oooWritten.set(s.ref, ts);
-  return encode(ts, vs, to - from, head.chunkRange);
+  oooWritten.set(s.ref, ts.slice()); // deleted ones too: the head must drop them as well
+  const kept = dropDeletedSamples(ts, vs, to - from, head.tombstones.get(s.ref));
+  return encode(ts, vs, kept, head.chunkRange);
 }
 
 function oooTimesIn(s: MemSeries, mint: number, last: number): Float64Array {

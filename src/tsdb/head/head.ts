@@ -6,6 +6,7 @@ import { MemPostings } from './postings.js';
 import { OooSamples } from './ooo.js';
 import { SampleBatch } from './sample-batch.js';
 import { MemSeries } from './series.js';
+import { HeadTombstones } from './tombstones.js';
 import type { CommitLog, OutOfOrderLog } from './transaction.js';
 
 export interface HeadOptions {
@@ -59,6 +60,8 @@ export class Head implements Appendable {
   outOfOrderTimeWindow: number;
   readonly postings = new MemPostings();
   readonly stats = new HeadStats();
+  /** Intervals deleted by delete_series, hidden from every read until truncation drops them. */
+  readonly tombstones = new HeadTombstones();
 
   /** Smallest and largest in-order sample time in the head (±Infinity while empty). */
   minTime = Infinity;
@@ -162,6 +165,8 @@ export class Head implements Appendable {
     if (freed.length > 0) this.store.free(freed);
     this.stats.chunksRemoved += freed.length;
     for (const ref of removed) this.forget(this.seriesByRef[ref]!);
+    this.tombstones.deleteSeries(removed);
+    this.tombstones.truncateBefore(mint);
     if (removed.length > 0) {
       this.postings.delete(new Set(removed));
       this.dropUnusedSymbols();

@@ -23,7 +23,8 @@ export interface ReplayStats {
  * Replays a data directory's WAL (newest checkpoint, then segments) into the head, as
  * Prometheus's loadWAL does: series records define refs (a label set seen again under
  * another ref maps onto the first series), samples go through the head's in-order rules
- * (out-of-order samples come back from the WBL instead), metadata is attached. Then the
+ * (out-of-order samples come back from the WBL instead), metadata is attached, tombstones
+ * (delete_series) hide their intervals again. Then the
  * write-behind log (wbl/), when there is one, returns the samples taken out of order.
  * Each log stops at its first corruption, which is reported.
  */
@@ -59,6 +60,18 @@ export function replayIntoHead(head: Head, dataDir: string): ReplayStats {
         for (const { ref, meta } of entries) {
           const s = head.getByRef(remap.get(ref) ?? ref);
           if (s !== undefined) s.meta = meta;
+        }
+      },
+      tombstones(stones) {
+        // As loadWAL: intervals wholly before the newest block are gone with the data they covered.
+        for (const { ref, mint, maxt } of stones) {
+          if (maxt < head.minValidTime) continue;
+          const headRef = remap.get(ref) ?? ref;
+          if (head.getByRef(headRef) === undefined) {
+            stats.unknownRefs++;
+            continue;
+          }
+          head.tombstones.add(headRef, { mint, maxt });
         }
       },
     }).records;

@@ -128,6 +128,11 @@ export class IndexReader implements PostingsIndex {
     return { labels, chunks };
   }
 
+  /** The whole symbol table, in its (sorted) order. */
+  symbols(): string[] {
+    return this.version === 2 ? [...this.symbolsByOrdinal] : [...this.symbolsByOffset.entries()].sort((a, b) => a[0] - b[0]).map((e) => e[1]);
+  }
+
   /** A symbol by reference (ordinal in v2, byte offset in v1). */
   symbol(ref: number, where?: Decbuf): string {
     const s = this.version === 2 ? this.symbolsByOrdinal[ref] : this.symbolsByOffset.get(ref);

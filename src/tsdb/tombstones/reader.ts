@@ -26,6 +26,11 @@ export class Tombstones {
     return this.bySeries.get(seriesId) ?? [];
   }
 
+  /** Every series' intervals. */
+  entries(): IterableIterator<[number, readonly Interval[]]> {
+    return this.bySeries.entries();
+  }
+
   /** Number of intervals over all series (meta.json's numTombstones). */
   get intervalCount(): number {
     let n = 0;
