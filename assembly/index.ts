@@ -7,3 +7,4 @@ export { encodeXor, decodeXor, decodeXorMany } from './xor-chunks';
 export { chunksCreate, chunksAppend, chunksInfo, chunksDecode, chunksFree, chunksLive } from './head-chunks';
 export { lastErrorIndex, lastErrorSample } from './errors';
 export { sortLabelSets, postingsInit, postingsAdd, postingsFinish, postingsResult } from './postings';
+export { mergeChunkSeries, mergeRecords, mergeData } from './merge';

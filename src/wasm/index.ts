@@ -6,3 +6,4 @@ export type { ChunkLocation } from './kernel.js';
 export { encodeXorChunk, decodeXorChunk, decodeXorChunks, XOR_MAX_SAMPLES, type ChunkListLocation } from './xor.js';
 export { HeadChunkStore, type HeadChunkInfo } from './head-chunks.js';
 export { PostingsBuilder, sortLabelSets, LabelSetError, type BuiltPostings, type LabelSetProblem } from './postings.js';
+export { mergeSeriesChunks, type MergeChunk, type SeriesChunkLists } from './merge.js';

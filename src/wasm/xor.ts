@@ -47,7 +47,7 @@ export function encodeXorChunk(ts: Float64Array, vs: Float64Array, start = 0, en
  * a corrupt header never makes us allocate output for 65535 samples per 3-byte chunk. The least a sample
  * takes: sample 0 a 1-byte varint and 64 value bits, sample 1 a 1-byte varint and 1 bit, then 2 bits each.
  */
-function checkHeader(chunk: Uint8Array, where: ChunkLocation | undefined): number {
+export function checkHeader(chunk: Uint8Array, where: ChunkLocation | undefined): number {
   if (chunk.length < 2) {
     throw new CorruptionError(`XOR chunk of ${chunk.length} bytes is shorter than its 2-byte header`, where?.file, where?.offset);
   }
