@@ -1,19 +1,30 @@
 // The default command: `promwasm [flags]` runs the server, as `prometheus [flags]` does.
 
+import { remoteReadRegistration } from '../remote/read-handler.js';
 import { remoteWritePlugin } from '../remote/write-handler.js';
 import { runServer } from '../server/index.js';
-import { openDB } from '../tsdb/db.js';
+import { queryApiRegistration } from '../web/api/registration.js';
+import { openDB, type DB } from '../tsdb/db.js';
 import type { Command } from './command.js';
 
 export const serverCommand: Command = {
   name: 'server',
   summary: 'Run the server (the default when the first argument is a flag or absent).',
   run(argv, io) {
+    let storage: DB | undefined; // remote read queries it; its endpoint answers 503 until the storage is open
+    const queryable = (): DB => {
+      if (storage === undefined) throw new Error('TSDB not ready');
+      return storage;
+    };
     return runServer(
       argv,
       {
-        openDB,
-        plugins: ({ appendable }) => [{ plugin: remoteWritePlugin, options: { appendable } }],
+        openDB: async (options) => (storage = await openDB(options)),
+        plugins: (context) => [
+          { plugin: remoteWritePlugin, options: { appendable: context.appendable } },
+          remoteReadRegistration(context, queryable),
+          queryApiRegistration(context, queryable),
+        ],
       },
       { stdout: (text) => io.stdout.write(text), stderr: (text) => io.stderr.write(text) },
     );

@@ -10,9 +10,11 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
-import { compressSync } from 'snappy';
+import { compressSync } from '../native/snappy.js';
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matchers.js';
+import type { PluginContext } from '../server/server.js';
+import type { WebPluginRegistration } from '../web/app.js';
 import type { SeriesData } from '../tsdb/block/source.js';
 import { ProtoDecodeError, RemoteWriteError } from './errors.js';
 import { Gate } from './read/gate.js';
@@ -54,6 +56,19 @@ export interface RemoteReadPluginOptions {
   readonly concurrentLimit: number;
   /** --storage.remote.read-max-bytes-in-frame: the budget of one streamed frame. */
   readonly maxBytesInFrame: number;
+}
+
+/** The plugin as the server mounts it (behind the ready gate), from the server's flags and configuration. */
+export function remoteReadRegistration(context: PluginContext, queryable: () => RemoteReadQueryable): WebPluginRegistration {
+  const { readSampleLimit, readConcurrentLimit, readMaxBytesInFrame } = context.options.remote;
+  const options: RemoteReadPluginOptions = {
+    queryable,
+    externalLabels: () => context.config().prometheus.global.externalLabels,
+    sampleLimit: readSampleLimit,
+    concurrentLimit: readConcurrentLimit,
+    maxBytesInFrame: readMaxBytesInFrame,
+  };
+  return { plugin: remoteReadPlugin, options: { ...options } };
 }
 
 /** An error answered with its own status (Prometheus's HTTPError). */
