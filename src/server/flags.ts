@@ -51,6 +51,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'storage.tsdb.retention.time', kind: 'duration', help: 'How long to retain samples in storage. Defaults to 15d when no time or size retention is set. Units: y, w, d, h, m, s, ms.' },
   { name: 'storage.tsdb.retention.size', kind: 'bytes', help: 'Maximum number of bytes that can be stored for blocks. A unit is required: B, KB, MB, GB, TB, PB, EB (powers of 2). Ex: "512MB".' },
   { name: 'storage.tsdb.wal-compression', kind: 'bool', default: 'true', hidden: true, help: 'Compress the tsdb WAL.' },
+  { name: 'storage.tsdb.no-lockfile', kind: 'bool', default: 'false', help: 'Do not create lockfile in data directory.' },
   { name: 'storage.remote.flush-deadline', kind: 'duration', default: '1m', placeholder: '<duration>', help: 'How long to wait flushing sample on shutdown or config reload.' },
   { name: 'storage.remote.read-sample-limit', kind: 'int', default: '5e7', help: 'Maximum overall number of samples to return via the remote read interface, in a single query. 0 means no limit. Ignored for streamed response types.' },
   { name: 'storage.remote.read-concurrent-limit', kind: 'int', default: '10', help: 'Maximum number of concurrent remote read calls. 0 means no limit.' },

@@ -42,6 +42,8 @@ export interface ServerOptions {
     readonly minBlockDurationMs: number;
     readonly maxBlockDurationMs: number;
     readonly walCompression: boolean;
+    /** --storage.tsdb.no-lockfile: do not take `<path>/lock`. */
+    readonly noLockfile: boolean;
   };
   readonly remote: {
     readonly flushDeadlineMs: number;
@@ -154,6 +156,7 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
       minBlockDurationMs,
       maxBlockDurationMs,
       walCompression: read.bool('storage.tsdb.wal-compression'),
+      noLockfile: read.bool('storage.tsdb.no-lockfile'),
     },
     remote: {
       flushDeadlineMs: read.duration('storage.remote.flush-deadline'),

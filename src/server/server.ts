@@ -27,6 +27,14 @@ export interface PluginContext {
   readonly logger: Logger;
   /** The configuration in force (it changes on reload). */
   readonly config: () => LoadedConfig;
+  /** When the server started, and the last configuration load's outcome (for /api/v1/status/runtimeinfo). */
+  readonly runtime: () => { readonly startTimeMs: number; readonly configLoad: ConfigLoadStatus };
+}
+
+/** Whether the last configuration (re)load succeeded, and when one last succeeded (ms). */
+export interface ConfigLoadStatus {
+  readonly success: boolean;
+  readonly lastSuccessMs: number;
 }
 
 export interface ServerDeps {
@@ -60,6 +68,8 @@ export class PromwasmServer {
   private opening: Promise<DB> | undefined;
   private stopping: Promise<void> | undefined;
   private listeningOn: string | undefined;
+  private readonly startTimeMs = Date.now();
+  private configLoad: ConfigLoadStatus = { success: true, lastSuccessMs: this.startTimeMs };
 
   constructor(
     private readonly options: ServerOptions,
@@ -79,6 +89,7 @@ export class PromwasmServer {
       options,
       logger,
       config: () => this.config,
+      runtime: () => ({ startTimeMs: this.startTimeMs, configLoad: this.configLoad }),
     };
     this.scrapeManager = new ScrapeManager(context.appendable, logger.child({ component: 'scrape manager' }));
     const targets = {
@@ -125,6 +136,7 @@ export class PromwasmServer {
       minBlockDurationMs: tsdb.minBlockDurationMs,
       maxBlockDurationMs: tsdb.maxBlockDurationMs,
       walCompression: tsdb.walCompression,
+      noLockfile: tsdb.noLockfile,
       outOfOrderTimeWindowMs: outOfOrderTimeWindowMs(this.config),
       logger: this.logger.child({ component: 'tsdb' }),
     });
@@ -155,10 +167,12 @@ export class PromwasmServer {
       this.config = loaded;
     } catch (err) {
       this.selfMetrics.configLoaded(false, Date.now());
+      this.configLoad = { ...this.configLoad, success: false };
       this.logger.error({ err }, 'Error reloading config');
       throw err;
     }
-    this.selfMetrics.configLoaded(true, Date.now());
+    this.configLoad = { success: true, lastSuccessMs: Date.now() };
+    this.selfMetrics.configLoaded(true, this.configLoad.lastSuccessMs);
     if (this.db !== undefined) await this.scrapeManager.applyConfig(this.config.prometheus);
     this.logger.info({ filename }, 'Completed loading of configuration file');
   }

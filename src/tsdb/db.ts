@@ -11,6 +11,7 @@ import type { SeriesData, SeriesSource } from './block/source.js';
 import { isUlid } from './block/ulid.js';
 import { OUT_OF_ORDER_HINT, writeHeadBlock } from './compact/head-block.js';
 import { deleteFromBlock, deleteFromHead, writeCleanedBlock } from './delete.js';
+import { DirLock } from './dir-lock.js';
 import { Exclusive } from './exclusive.js';
 import type { HeadChunkStore } from './head/chunk-store.js';
 import { Head } from './head/head.js';
@@ -47,6 +48,8 @@ export interface DBOptions {
   readonly chunkStore?: HeadChunkStore;
   /** How often the head is checked for compaction besides after commits (Prometheus: 1m); 0 turns both checks off. */
   readonly compactionIntervalMs?: number;
+  /** Skip `<dir>/lock` (`--storage.tsdb.no-lockfile`); by default a directory another process holds is refused (DirLockedError). */
+  readonly noLockfile?: boolean;
 }
 
 /** Self-metrics snapshot; cheap, no I/O. */
@@ -110,6 +113,7 @@ export class DB {
   /** Bumped when a block is added; each running query holds the value it started with. */
   private blockGeneration = 0;
   private readonly runningQueries = new Map<object, number>();
+  private lock: DirLock | undefined;
   /** Compaction and the admin operations (delete, clean tombstones, snapshot) run one at a time. */
   private readonly cmtx = new Exclusive();
 
@@ -127,8 +131,21 @@ export class DB {
   }
 
   static async open(opts: DBOptions): Promise<DB> {
-    const logger = opts.logger ?? NO_LOG;
     mkdirSync(opts.dir, { recursive: true });
+    // Locked before anything in the directory is touched; released if the open fails.
+    const lock = opts.noLockfile ? undefined : DirLock.acquire(opts.dir);
+    try {
+      const db = await DB.openLocked(opts);
+      db.lock = lock;
+      return db;
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
+  }
+
+  private static async openLocked(opts: DBOptions): Promise<DB> {
+    const logger = opts.logger ?? NO_LOG;
     removeTmpBlockDirs(opts.dir, logger);
     const blocks = await openBlocks(opts.dir, logger);
     const wal = WalWriter.open(join(opts.dir, 'wal'), { compress: opts.walCompression, segmentSize: opts.walSegmentSize });
@@ -443,6 +460,7 @@ export class DB {
     await this.compacting?.catch(() => undefined);
     await this.cmtx.run(async () => undefined); // a running admin operation finishes first
     await Promise.all([this.wal.close(), this.wbl?.close(), ...this.blockList.map((b) => b.close())]);
+    this.lock?.release();
   }
 }
 

@@ -36,6 +36,7 @@ describe('defaults', () => {
       minBlockDurationMs: 2 * H,
       maxBlockDurationMs: 36 * H, // 10% of 15d
       walCompression: true,
+      noLockfile: false,
     });
     expect(options.remote).toEqual({ flushDeadlineMs: 60_000, readSampleLimit: 50_000_000, readConcurrentLimit: 10, readMaxBytesInFrame: 1_048_576 });
     expect(options.query).toEqual({ lookbackDeltaMs: 5 * 60_000, timeoutMs: 2 * 60_000, maxConcurrency: 20, maxSamples: 50_000_000 });
