@@ -2,11 +2,15 @@
 // and what it closes. src/tsdb/db.ts implements it; the server receives `openDB` by
 // injection (runServer's deps), so it never imports the engine and tests can hand it a fake.
 
-import type { Appendable } from '../storage/interface.js';
+import type { Registry } from 'prom-client';
+import type { Matcher } from '../model/matchers.js';
+import type { Appendable, Metadata } from '../storage/interface.js';
 // Type only: the engine itself reaches the server by injection.
+import type { SeriesData } from '../tsdb/block/source.js';
+import type { AgentOptions } from '../tsdb/agent/options.js';
 import type { DBOptions } from '../tsdb/db.js';
 
-export type { DBOptions };
+export type { DBOptions, SeriesData };
 
 /**
  * A snapshot of the engine's counters, read on every /metrics scrape: cheap, no I/O.
@@ -33,10 +37,50 @@ export interface DBStats {
   readonly walWritesFailed?: number;
 }
 
+/** One entry of a cardinality top list (/api/v1/status/tsdb). */
+export interface CardinalityStat {
+  readonly name: string;
+  readonly value: number;
+}
+
+/** The head's size and its top-10 cardinality lists, as Prometheus's MemPostings.Stats computes them. */
+export interface HeadStatus {
+  readonly numSeries: number;
+  readonly numLabelPairs: number;
+  readonly chunkCount: number;
+  /** Milliseconds; an empty head reports +/-2^63 as Prometheus does. */
+  readonly minTime: number;
+  readonly maxTime: number;
+  readonly seriesCountByMetricName: readonly CardinalityStat[];
+  readonly labelValueCountByLabelName: readonly CardinalityStat[];
+  readonly memoryInBytesByLabelName: readonly CardinalityStat[];
+  readonly seriesCountByLabelValuePair: readonly CardinalityStat[];
+}
+
+/** What the query API reads: blocks and head together. Times are milliseconds, ranges closed. */
+export interface QueryStorage {
+  /** Series satisfying every matcher with samples in [mint, maxt], sorted by labels, blocks and head merged. */
+  select(matchers: readonly Matcher[], mint: number, maxt: number): AsyncIterable<SeriesData>;
+  /** Sorted label names of the blocks and head overlapping the range (of the series matching `matchers`, when given). */
+  labelNames(mint: number, maxt: number, matchers?: readonly Matcher[]): Promise<string[]>;
+  /** Sorted values of label `name`, likewise. */
+  labelValues(name: string, mint: number, maxt: number, matchers?: readonly Matcher[]): Promise<string[]>;
+  headStatus(): HeadStatus;
+  /** Metadata the head holds per metric name (what remote write recorded); distinct entries per name. */
+  metadata(): ReadonlyMap<string, readonly Metadata[]>;
+}
+
 export interface DB {
   readonly appendable: Appendable;
+  /** Absent for engines that cannot be queried. */
+  readonly query?: QueryStorage;
   stats(): DBStats;
+  /** Engines with metrics of their own (the agent's prometheus_agent_*) register them instead of the stats() set. */
+  registerMetrics?(registry: Registry): void;
   close(): Promise<void>;
 }
 
 export type OpenDB = (options: DBOptions) => Promise<DB>;
+
+/** Opens the agent storage (agent mode): WAL only, no queries. */
+export type OpenAgentDB = (options: AgentOptions) => Promise<DB>;

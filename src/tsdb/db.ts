@@ -21,6 +21,7 @@ import { HeadSource } from './head/source.js';
 import { WalCommitLog, WblLog } from './head/wal-log.js';
 import { replayIntoHead } from './head/wal-replay.js';
 import { snapshot, snapshotDirProblem } from './snapshot.js';
+import { DBQueryStorage } from './query-storage.js';
 import { checkpoint, deleteCheckpoints } from './wal/checkpoint.js';
 import { listSegments } from './wal/segment.js';
 import { WalWriter } from './wal/writer.js';
@@ -100,6 +101,8 @@ const TMP_BLOCK_DIR = /^([0-9A-HJKMNP-TV-Z]{26})\.(tmp-for-creation|tmp-for-dele
  */
 export class DB {
   readonly appendable: Appendable;
+  /** The query API's view: merged selection, label lookups, head cardinality. */
+  readonly query: DBQueryStorage;
   private walCorruptions = 0;
   private walTruncations = 0;
   private headCompactions = 0;
@@ -113,9 +116,9 @@ export class DB {
   /** Bumped when a block is added; each running query holds the value it started with. */
   private blockGeneration = 0;
   private readonly runningQueries = new Map<object, number>();
-  private lock: DirLock | undefined;
   /** Compaction and the admin operations (delete, clean tombstones, snapshot) run one at a time. */
   private readonly cmtx = new Exclusive();
+  private lock: DirLock | undefined;
 
   private constructor(
     readonly dir: string,
@@ -128,6 +131,7 @@ export class DB {
     private readonly walCompression: boolean,
   ) {
     this.appendable = head;
+    this.query = new DBQueryStorage({ blocks: () => this.blockList, head, select: (m, mint, maxt) => this.select(m, mint, maxt) });
   }
 
   static async open(opts: DBOptions): Promise<DB> {
