@@ -1,5 +1,7 @@
 /**
- * promwasm as a library: read a Prometheus 2.x data directory (the blocks in it) from a Node program.
+ * promwasm as a library. {@link openDB} opens a data directory for writing and querying (appender,
+ * select, PromQL; see docs/embedding.md); {@link openReadOnly} reads a Prometheus 2.x data directory
+ * without changing it:
  *
  * ```ts
  * import { openReadOnly } from 'promwasm';
@@ -19,13 +21,13 @@
  * @packageDocumentation
  */
 
-import type { Labels } from './model/labels.js';
 import { Matcher, parseSeriesSelector } from './model/matchers.js';
 import type { BlockMeta, BlockMetaCompaction, BlockStats } from './tsdb/block/meta.js';
 import { ReadOnlyDB, type ReadOnlyDBOptions } from './tsdb/block/db.js';
 import { readOnlyHeadOpener } from './tsdb/db.js';
-import type { SampleColumns, SeriesData, SeriesSource } from './tsdb/block/source.js';
+import type { SampleColumns, SeriesSource } from './tsdb/block/source.js';
 import { MAX_INT64, MIN_INT64 } from './tsdb/encoding/int64.js';
+import { toSeries, type Series, type TimeRange } from './embed/series.js';
 
 export { compareLabels, compareStrings, getLabel, labelsFromRecord, type Label, type Labels } from './model/labels.js';
 export { Matcher, MatcherError, parseSeriesSelector, SelectorParseError, type MatchType } from './model/matchers.js';
@@ -36,6 +38,8 @@ export { UnsupportedChunkEncodingError } from './tsdb/block/block.js';
 export { formatGoFloat, formatLabels, goQuote } from './format/index.js';
 export { MAX_INT64, MIN_INT64 };
 export type { BlockMeta, BlockMetaCompaction, BlockStats, SampleColumns, SeriesSource };
+export type { Series, TimeRange };
+export * from './embed/index.js';
 
 /** Options of {@link openReadOnly}. */
 export interface OpenReadOnlyOptions {
@@ -62,25 +66,6 @@ export interface BlockInfo {
   readonly compaction: BlockMetaCompaction;
   /** meta.json + index + chunk segments + tombstones, in bytes. */
   readonly sizeBytes: number;
-}
-
-/** The time range of a query: closed, [mint, maxt] in ms; each bound defaults to unbounded. */
-export interface TimeRange {
-  readonly mint?: number;
-  readonly maxt?: number;
-}
-
-/** One series of a query result. */
-export interface Series {
-  /** The label set, sorted by name. */
-  readonly labels: Labels;
-  /**
-   * The samples in time order, as batches of columns read lazily from disk (a few thousand samples
-   * each). Each batch is a fresh object the caller may keep.
-   */
-  batches(): AsyncIterable<SampleColumns>;
-  /** All samples of the series in the query range, in one set of columns. */
-  samples(): Promise<SampleColumns>;
 }
 
 /** A data directory opened for reading. Close it when done: it holds the chunk files open. */
@@ -128,31 +113,4 @@ export class ReadOnlyStore {
 export async function openReadOnly(dir: string, options: OpenReadOnlyOptions = {}): Promise<ReadOnlyStore> {
   const openHead = options.openHead ?? readOnlyHeadOpener(options.onWarning);
   return new ReadOnlyStore(await ReadOnlyDB.open(dir, { ...options, openHead }));
-}
-
-function toSeries(s: SeriesData): Series {
-  return {
-    labels: s.labels,
-    batches: () => s.batches(),
-    samples: () => concatBatches(s.batches()),
-  };
-}
-
-async function concatBatches(batches: AsyncIterable<SampleColumns>): Promise<SampleColumns> {
-  const parts: SampleColumns[] = [];
-  let length = 0;
-  for await (const b of batches) {
-    parts.push(b);
-    length += b.length;
-  }
-  if (parts.length === 1) return parts[0]!;
-  const timestamps = new Float64Array(length);
-  const values = new Float64Array(length);
-  let at = 0;
-  for (const p of parts) {
-    timestamps.set(p.timestamps.subarray(0, p.length), at);
-    values.set(p.values.subarray(0, p.length), at); // set() copies bytes: NaN payloads survive
-    at += p.length;
-  }
-  return { timestamps, values, length };
 }
