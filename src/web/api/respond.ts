@@ -74,9 +74,9 @@ export function errorBody(err: ApiError): string {
 
 export function sendResult(reply: FastifyReply, result: ApiResult): FastifyReply {
   if (result.data === undefined) return reply.code(204).send();
-  return reply.code(200).header('content-type', 'application/json').send(successBody(result.data, result.warnings));
+  return reply.code(200).header('content-type', 'application/json').send(Buffer.from(successBody(result.data, result.warnings)));
 }
 
 export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
-  return reply.code(err.statusCode).header('content-type', 'application/json').send(errorBody(err));
+  return reply.code(err.statusCode).header('content-type', 'application/json').send(Buffer.from(errorBody(err)));
 }

@@ -77,7 +77,7 @@ describe('/api/v1/query', () => {
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe('application/json');
     expect(r.body).toBe(
-      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"api","note":"a\\u003cb\\u0026c\\u003e"},"value":[1700000060.5,"1"]}]}}',
+      '{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up","job":"api","note":"a\\u003cb\\u0026c\\u003e"},"value":[1700000060.500,"1"]}]}}',
     );
   });
 
