@@ -5,11 +5,14 @@
 import type { PrometheusConfig, ScrapeConfig } from '../config/types.js';
 import type { Logger } from '../logging.js';
 import type { Appendable } from '../storage/interface.js';
+import { ScrapePoolMetrics } from './metrics.js';
 import { ScrapePool } from './scrape-pool.js';
 
 export class ScrapeManager {
   private readonly pools = new Map<string, ScrapePool>();
   private stopped = false;
+  /** The pools' target-limit metrics, for /metrics (registerScrapePoolMetrics). */
+  readonly metrics = new ScrapePoolMetrics();
 
   constructor(
     private readonly appendable: Appendable,
@@ -30,7 +33,7 @@ export class ScrapeManager {
     await Promise.all(stopping);
     for (const [job, cfg] of wanted) {
       if (this.pools.has(job)) continue;
-      const pool = new ScrapePool(cfg, this.appendable, this.logger?.child({ component: 'scrape manager', scrape_pool: job }));
+      const pool = new ScrapePool(cfg, this.appendable, this.logger?.child({ component: 'scrape manager', scrape_pool: job }), this.metrics);
       this.pools.set(job, pool);
       pool.start();
     }

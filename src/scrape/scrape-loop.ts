@@ -65,6 +65,8 @@ export class ScrapeLoop {
   private running: Promise<void> | undefined;
   private lastScrapeTime = 0;
   private nextTick = 0;
+  /** Set by the pool while it is over its target_limit: every scrape fails with it, without a request. */
+  private forcedError: string | undefined;
 
   constructor(private readonly opts: ScrapeLoopOptions) {
     this.target = opts.target;
@@ -99,6 +101,11 @@ export class ScrapeLoop {
     await this.appendStaleMarkers(staleTime);
   }
 
+  /** Makes every scrape fail with `error` (undefined: scrape normally again), as sl.setForcedError. */
+  setForcedError(error: string | undefined): void {
+    this.forcedError = error;
+  }
+
   /** Abandons a pending end-of-run staleness wait: no markers are written (as on shutdown). */
   cancelStaleness(): void {
     this.staleWait.abort();
@@ -127,11 +134,14 @@ export class ScrapeLoop {
     const start = performance.now();
     let body: Uint8Array = new Uint8Array(0);
     let contentType: string | undefined;
-    let scrapeError: string | undefined;
-    try {
-      ({ body, contentType } = await this.opts.scraper.scrape(this.abort.signal));
-    } catch (err) {
-      scrapeError = (err as Error).message;
+    // A forced error skips the request: the empty body appended below stales the last scrape's series.
+    let scrapeError = this.forcedError;
+    if (scrapeError === undefined) {
+      try {
+        ({ body, contentType } = await this.opts.scraper.scrape(this.abort.signal));
+      } catch (err) {
+        scrapeError = (err as Error).message;
+      }
     }
     if (this.stopped) return; // stopping: store nothing of an abandoned scrape
 

@@ -11,6 +11,7 @@ import type { Appendable } from '../storage/interface.js';
 import { StaticDiscoverer, type Discoverer } from '../discovery/discoverer.js';
 import { FileDiscoverer } from '../discovery/file.js';
 import { HttpDiscoverer } from '../discovery/http.js';
+import { ScrapePoolMetrics } from './metrics.js';
 import { ScrapeLoop } from './scrape-loop.js';
 import { HttpScraper } from './scraper.js';
 import { Target } from './target.js';
@@ -31,7 +32,9 @@ export class ScrapePool {
     readonly config: ScrapeConfig,
     private readonly appendable: Appendable,
     private readonly logger?: Logger,
+    private readonly metrics = new ScrapePoolMetrics(),
   ) {
+    metrics.targetLimit.set(config.jobName, config.targetLimit);
     const sd = config.serviceDiscovery;
     const log = logger?.child({ component: 'discovery', job: config.jobName });
     this.discoverers = [
@@ -58,6 +61,7 @@ export class ScrapePool {
   /** Stops discovery and every loop; no staleness markers (the job is gone or the server stops). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.metrics.forget(this.config.jobName);
     for (const d of this.discoverers) d.stop();
     const loops = [...this.loops.values()];
     this.loops.clear();
@@ -113,5 +117,19 @@ export class ScrapePool {
       this.loops.set(key, loop);
       loop.start();
     }
+    this.metrics.targets.set(cfg.jobName, active.size);
+    const forcedError = this.targetLimitError();
+    for (const loop of this.loops.values()) loop.setForcedError(forcedError);
+  }
+
+  /**
+   * Over target_limit, every loop of the pool fails its scrapes with this error (they keep running,
+   * so that they resume once targets go away); refreshTargetLimitErr in Prometheus.
+   */
+  private targetLimitError(): string | undefined {
+    const limit = this.config.targetLimit;
+    if (limit === 0 || this.loops.size <= limit) return undefined;
+    this.metrics.exceededTargetLimit++;
+    return `target_limit exceeded (number of targets: ${this.loops.size}, limit: ${limit})`;
   }
 }

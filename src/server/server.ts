@@ -8,13 +8,15 @@ import type { FastifyInstance } from 'fastify';
 import { DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/default-config.js';
 import type { Logger } from '../logging.js';
 import { ScrapeManager } from '../scrape/manager.js';
+import { registerScrapePoolMetrics } from '../scrape/metrics.js';
 import type { Appendable, Appender } from '../storage/interface.js';
 import { buildWebApp, type WebPluginRegistration } from '../web/app.js';
 import { Readiness } from '../web/health.js';
 import { SelfMetrics } from '../web/self-metrics.js';
 import { targetsPlugin } from '../web/targets.js';
 import type { ListenAddress, ServerOptions } from './options.js';
-import type { DB, OpenDB } from './storage-seam.js';
+import { checkAgentConfig, openAgentStorage } from './agent-mode.js';
+import type { DB, OpenAgentDB, OpenDB } from './storage-seam.js';
 import { BUILD_INFO } from './version.js';
 
 const IDLE_REAP_INTERVAL_MS = 50;
@@ -39,6 +41,8 @@ export interface ConfigLoadStatus {
 
 export interface ServerDeps {
   readonly openDB: OpenDB;
+  /** The agent storage, opened instead of openDB in agent mode. */
+  readonly openAgentDB?: OpenAgentDB;
   /** Extra web plugins (the remote-write receiver, the APIs), mounted behind the ready gate unless they say otherwise. */
   readonly plugins?: (context: PluginContext) => readonly WebPluginRegistration[];
   /** Process and Node.js runtime metrics on /metrics (default true). */
@@ -63,6 +67,7 @@ export class PromwasmServer {
   readonly scrapeManager: ScrapeManager;
 
   private readonly openDB: OpenDB;
+  private readonly openAgentDB: OpenAgentDB | undefined;
   private config: LoadedConfig;
   private db: DB | undefined;
   private opening: Promise<DB> | undefined;
@@ -79,6 +84,7 @@ export class PromwasmServer {
   ) {
     this.config = config;
     this.openDB = deps.openDB;
+    this.openAgentDB = deps.openAgentDB;
     this.selfMetrics = new SelfMetrics({ build: BUILD_INFO, readiness: this.readiness, defaultMetrics: deps.defaultMetrics });
     this.selfMetrics.configLoaded(true, Date.now());
 
@@ -92,6 +98,7 @@ export class PromwasmServer {
       runtime: () => ({ startTimeMs: this.startTimeMs, configLoad: this.configLoad }),
     };
     this.scrapeManager = new ScrapeManager(context.appendable, logger.child({ component: 'scrape manager' }));
+    registerScrapePoolMetrics(this.selfMetrics.registry, this.scrapeManager.metrics);
     const targets = {
       plugin: targetsPlugin,
       prefix: '/api/v1',
@@ -128,9 +135,10 @@ export class PromwasmServer {
     }
     if (this.stopping) return;
 
-    this.logger.info('Starting TSDB ...');
+    const agent = this.options.agent.enabled;
+    this.logger.info(agent ? 'Starting WAL storage ...' : 'Starting TSDB ...');
     const tsdb = this.options.tsdb;
-    this.opening = this.openDB({
+    this.opening = agent ? openAgentStorage(this.openAgentDB, this.options.agent, this.logger) : this.openDB({
       dir: tsdb.path,
       retentionMs: tsdb.retentionMs,
       minBlockDurationMs: tsdb.minBlockDurationMs,
@@ -148,8 +156,9 @@ export class PromwasmServer {
     }
     if (this.stopping) return; // stop() is waiting for this open to finish, and closes it
     this.db = db;
-    this.selfMetrics.attachStorage(() => db.stats());
-    this.logger.info('TSDB started');
+    if (db.registerMetrics) db.registerMetrics(this.selfMetrics.registry);
+    else this.selfMetrics.attachStorage(() => db.stats());
+    this.logger.info(agent ? 'Agent WAL storage started' : 'TSDB started');
     this.logger.debug({ ...tsdb }, 'TSDB options');
     this.readiness.set(true);
     this.logger.info('Server is ready to receive web requests.');
@@ -164,6 +173,7 @@ export class PromwasmServer {
     try {
       const loaded = await loadConfig(file);
       outOfOrderTimeWindowMs(loaded); // validates the one field the server reads
+      if (this.options.agent.enabled) checkAgentConfig(loaded);
       this.config = loaded;
     } catch (err) {
       this.selfMetrics.configLoaded(false, Date.now());
