@@ -2,6 +2,7 @@
 
 import { remoteReadRegistration } from '../remote/read-handler.js';
 import { remoteWritePlugin } from '../remote/write-handler.js';
+import { adminRegistration } from '../web/admin.js';
 import { runServer } from '../server/index.js';
 import { queryApiRegistration } from '../web/api/registration.js';
 import { openDB, type DB } from '../tsdb/db.js';
@@ -24,6 +25,7 @@ export const serverCommand: Command = {
           { plugin: remoteWritePlugin, options: { appendable: context.appendable } },
           remoteReadRegistration(context, queryable),
           queryApiRegistration(context, queryable),
+          adminRegistration(context, queryable),
         ],
       },
       { stdout: (text) => io.stdout.write(text), stderr: (text) => io.stderr.write(text) },
