@@ -5,7 +5,9 @@ import { remoteWritePlugin } from '../remote/write-handler.js';
 import { adminRegistration } from '../web/admin.js';
 import { runServer } from '../server/index.js';
 import { queryApiRegistration } from '../web/api/registration.js';
+import { openAgentDB, type AgentDB } from '../tsdb/agent/index.js';
 import { openDB, type DB } from '../tsdb/db.js';
+import { agentApiRegistrations } from '../web/agent-api.js';
 import type { Command } from './command.js';
 
 export const serverCommand: Command = {
@@ -17,11 +19,20 @@ export const serverCommand: Command = {
       if (storage === undefined) throw new Error('TSDB not ready');
       return storage;
     };
+    let agentStorage: AgentDB | undefined; // agent mode opens this instead
+    const agentReady = (): AgentDB => {
+      if (agentStorage === undefined) throw new Error('TSDB not ready');
+      return agentStorage;
+    };
     return runServer(
       argv,
       {
         openDB: async (options) => (storage = await openDB(options)),
-        plugins: (context) => [
+        openAgentDB: async (options) => (agentStorage = await openAgentDB(options)),
+        plugins: (context) => context.options.agent.enabled ? [
+          { plugin: remoteWritePlugin, options: { appendable: context.appendable } },
+          ...agentApiRegistrations(context, agentReady),
+        ] : [
           { plugin: remoteWritePlugin, options: { appendable: context.appendable } },
           remoteReadRegistration(context, queryable),
           queryApiRegistration(context, queryable),

@@ -6,6 +6,8 @@
 // Exit codes follow Prometheus 2.42 (verified against the binary): a malformed command line
 // (unknown flag, missing argument, stray argument) exits 1, a bad value exits 2.
 
+import { AGENT_FLAGS, EXIT_WRONG_MODE } from './agent-mode.js';
+
 export type FlagKind = 'string' | 'bool' | 'duration' | 'int' | 'bytes' | 'list' | 'choice';
 
 export interface FlagSpec {
@@ -29,7 +31,7 @@ export class FlagError extends Error {
   override readonly name = 'FlagError';
   constructor(
     message: string,
-    readonly exitCode: typeof EXIT_USAGE | typeof EXIT_BAD_VALUE,
+    readonly exitCode: typeof EXIT_USAGE | typeof EXIT_BAD_VALUE | typeof EXIT_WRONG_MODE,
   ) {
     super(message);
   }
@@ -52,6 +54,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'storage.tsdb.retention.size', kind: 'bytes', help: 'Maximum number of bytes that can be stored for blocks. A unit is required: B, KB, MB, GB, TB, PB, EB (powers of 2). Ex: "512MB".' },
   { name: 'storage.tsdb.wal-compression', kind: 'bool', default: 'true', hidden: true, help: 'Compress the tsdb WAL.' },
   { name: 'storage.tsdb.no-lockfile', kind: 'bool', default: 'false', help: 'Do not create lockfile in data directory.' },
+  ...AGENT_FLAGS,
   { name: 'storage.remote.flush-deadline', kind: 'duration', default: '1m', placeholder: '<duration>', help: 'How long to wait flushing sample on shutdown or config reload.' },
   { name: 'storage.remote.read-sample-limit', kind: 'int', default: '5e7', help: 'Maximum overall number of samples to return via the remote read interface, in a single query. 0 means no limit. Ignored for streamed response types.' },
   { name: 'storage.remote.read-concurrent-limit', kind: 'int', default: '10', help: 'Maximum number of concurrent remote read calls. 0 means no limit.' },
@@ -61,7 +64,7 @@ export const FLAGS: readonly FlagSpec[] = [
   { name: 'query.max-concurrency', kind: 'int', default: '20', help: 'Maximum number of queries executed concurrently.' },
   { name: 'query.max-samples', kind: 'int', default: '50000000', help: 'Maximum number of samples a single query can load into memory.' },
   { name: 'enable-feature', kind: 'list', default: '', help: 'Comma separated feature names to enable.' },
-  { name: 'agent', kind: 'bool', default: 'false', help: 'Run in agent mode. Not implemented yet.' },
+  { name: 'agent', kind: 'bool', default: 'false', help: 'Run in agent mode (as --enable-feature=agent): scrape and receive into a WAL only, and forward with remote_write; no local queries.' },
   { name: 'log.level', kind: 'choice', default: 'info', choices: ['debug', 'info', 'warn', 'error'], help: 'Only log messages with the given severity or above. One of: [debug, info, warn, error]' },
   { name: 'log.format', kind: 'choice', default: 'logfmt', choices: ['logfmt', 'json'], help: 'Output format of log messages. One of: [logfmt, json]' },
 ];

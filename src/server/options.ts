@@ -5,6 +5,7 @@
 import type { LogFormat, LogLevel } from '../logging.js';
 import { DurationError, formatDuration, parseDuration } from '../model/duration.js';
 import { EXIT_BAD_VALUE, EXIT_USAGE, FLAGS, FlagError, parseArgs, type FlagSpec } from './flags.js';
+import { EXIT_WRONG_MODE, flagsRefusedInMode, goQuotedList } from './agent-mode.js';
 import { parseBytes } from './units.js';
 
 
@@ -43,6 +44,17 @@ export interface ServerOptions {
     readonly maxBlockDurationMs: number;
     readonly walCompression: boolean;
     /** --storage.tsdb.no-lockfile: do not take `<path>/lock`. */
+    readonly noLockfile: boolean;
+  };
+  /** Agent mode (--enable-feature=agent or --agent) and its storage.agent.* flags; 0 means the agent's default. */
+  readonly agent: {
+    readonly enabled: boolean;
+    readonly path: string;
+    readonly walSegmentSize: number;
+    readonly walCompression: boolean;
+    readonly truncateFrequencyMs: number;
+    readonly minWalTimeMs: number;
+    readonly maxWalTimeMs: number;
     readonly noLockfile: boolean;
   };
   readonly remote: {
@@ -88,11 +100,13 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
   const flagValues: Record<string, string> = {};
   const read = new FlagReader(values, flagValues);
 
-  if (read.bool('agent')) throw new FlagError('agent mode is not implemented yet', EXIT_USAGE);
+  let agent = read.bool('agent');
   const features: string[] = [];
   for (const name of read.list('enable-feature')) {
-    if (name === 'agent') throw new FlagError('agent mode is not implemented yet', EXIT_USAGE);
-    if (name === 'remote-write-receiver') {
+    if (name === 'agent') {
+      agent = true;
+      notices.push({ level: 'info', msg: 'Experimental agent mode enabled.' });
+    } else if (name === 'remote-write-receiver') {
       notices.push({ level: 'warn', msg: 'Feature flag remote-write-receiver is DEPRECATED; the remote write receiver is always on.' });
     } else if (name === 'promql-at-modifier' || name === 'promql-negative-offset') {
       notices.push({ level: 'warn', msg: 'This option for --enable-feature is now permanently enabled and therefore a no-op.', fields: { option: name } });
@@ -101,6 +115,12 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
     } else {
       notices.push({ level: 'warn', msg: 'Unknown option for --enable-feature', fields: { option: name } });
     }
+  }
+
+  const wrongMode = flagsRefusedInMode(agent, values.keys());
+  if (wrongMode.length > 0) {
+    const which = agent ? 'can not be used in agent mode' : 'can only be used in agent mode';
+    throw new FlagError(`The following flag(s) ${which}: ${goQuotedList(wrongMode)}`, EXIT_WRONG_MODE);
   }
 
   const webConfigFile = read.string('web.config.file');
@@ -125,7 +145,7 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
   const retentionBytes = read.bytes('storage.tsdb.retention.size');
   if (retentionMs === 0 && retentionBytes === 0) {
     retentionMs = DEFAULT_RETENTION_MS;
-    notices.push({ level: 'info', msg: 'No time or size retention was set so using the default time retention', fields: { duration: '15d' } });
+    if (!agent) notices.push({ level: 'info', msg: 'No time or size retention was set so using the default time retention', fields: { duration: '15d' } });
   }
   flagValues['storage.tsdb.retention.time'] = formatDuration(retentionMs);
 
@@ -158,6 +178,16 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
       walCompression: read.bool('storage.tsdb.wal-compression'),
       noLockfile: read.bool('storage.tsdb.no-lockfile'),
     },
+    agent: {
+      enabled: agent,
+      path: read.string('storage.agent.path'),
+      walSegmentSize: read.bytes('storage.agent.wal-segment-size'),
+      walCompression: read.bool('storage.agent.wal-compression'),
+      truncateFrequencyMs: read.duration('storage.agent.wal-truncate-frequency'),
+      minWalTimeMs: read.duration('storage.agent.retention.min-time'),
+      maxWalTimeMs: read.duration('storage.agent.retention.max-time'),
+      noLockfile: read.bool('storage.agent.no-lockfile'),
+    },
     remote: {
       flushDeadlineMs: read.duration('storage.remote.flush-deadline'),
       readSampleLimit: read.int('storage.remote.read-sample-limit', 0),
@@ -179,6 +209,7 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
     notices,
   };
   if (options.tsdb.path === '') throw badValue('storage.tsdb.path', '', 'the path must not be empty');
+  if (options.agent.path === '') throw badValue('storage.agent.path', '', 'the path must not be empty');
   return deepFreeze(options);
 }
 

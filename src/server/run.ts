@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import { ConfigError, DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/default-config.js';
 import { createLogger, type LogSink, type Logger } from '../logging.js';
+import { checkAgentConfig } from './agent-mode.js';
 import { FlagError, parseArgs, usage } from './flags.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { PromwasmServer, StartupError, outOfOrderTimeWindowMs, type ServerDeps } from './server.js';
@@ -67,7 +68,8 @@ export async function runServer(argv: readonly string[], deps: ServerDeps, env: 
 
   const logger = createLogger({ ...options.log, sink: io.logSink });
   for (const notice of options.notices) logger[notice.level]({ ...notice.fields }, notice.msg);
-  logger.info({ mode: 'server', version: versionSummary() }, `Starting ${PROGRAM}`);
+  const mode = options.agent.enabled ? 'agent' : 'server';
+  logger.info({ mode, version: versionSummary() }, `Starting ${PROGRAM}${options.agent.enabled ? ' Agent' : ''}`);
   logger.info({ build_context: `(node=${process.version}, platform=${process.platform}/${process.arch})` });
 
   const config = await loadStartupConfig(options, logger);
@@ -106,6 +108,7 @@ async function loadStartupConfig(options: ServerOptions, logger: Logger): Promis
   try {
     const loaded = await loadConfig(file);
     outOfOrderTimeWindowMs(loaded);
+    if (options.agent.enabled) checkAgentConfig(loaded);
     return loaded;
   } catch (err) {
     const fields: Record<string, unknown> = { err: err instanceof Error ? err.message : String(err) };

@@ -1,5 +1,6 @@
 import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Registry } from 'prom-client';
 import { StorageError } from '../../storage/errors.js';
 import type { Appendable } from '../../storage/interface.js';
 import type { StorageLogger } from '../db.js';
@@ -7,6 +8,7 @@ import { checkpoint, deleteCheckpoints } from '../wal/checkpoint.js';
 import { listSegments, type SegmentRef } from '../wal/segment.js';
 import { WalWriter } from '../wal/writer.js';
 import { AgentAppender, AgentCounters, AgentWalLog, type AgentAppendTarget } from './appender.js';
+import { registerAgentMetrics } from './metrics.js';
 import { NO_QUEUES, validateAgentOptions, type AgentOptions, type ForwardProgress, type ValidAgentOptions } from './options.js';
 import { replayAgentWal } from './replay.js';
 import { AgentSeriesMap } from './series.js';
@@ -215,6 +217,11 @@ export class AgentDB implements AgentAppendTarget {
   private gc(mint: number): void {
     const segment = this.writer.segment;
     for (const ref of this.series.gc(mint)) this.deleted.set(ref, segment);
+  }
+
+  /** The prometheus_agent_* metrics (the server registers these instead of the TSDB's). */
+  registerMetrics(registry: Registry): void {
+    registerAgentMetrics(registry, this);
   }
 
   stats(): AgentDBStats {
