@@ -71,6 +71,7 @@ export async function openAgentStorage(open: OpenAgentDB | undefined, options: S
     truncateFrequencyMs: options.truncateFrequencyMs,
     minWalTimeMs: options.minWalTimeMs,
     maxWalTimeMs: options.maxWalTimeMs,
+    noLockfile: options.noLockfile,
     logger: logger.child({ component: 'agent' }),
   });
 }

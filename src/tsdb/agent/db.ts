@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { StorageError } from '../../storage/errors.js';
 import type { Appendable } from '../../storage/interface.js';
 import type { StorageLogger } from '../db.js';
+import { DirLock } from '../dir-lock.js';
 import { checkpoint, deleteCheckpoints } from '../wal/checkpoint.js';
 import { listSegments, type SegmentRef } from '../wal/segment.js';
 import { WalWriter } from '../wal/writer.js';
@@ -77,6 +78,7 @@ export class AgentDB implements AgentAppendTarget {
     private readonly walCompression: boolean,
     private readonly logger: StorageLogger,
     now: (() => number) | undefined,
+    private readonly lock: DirLock | undefined,
   ) {
     this.wal = new AgentWalLog(writer);
     this.appendable = { appender: () => new AgentAppender(this) };
@@ -88,10 +90,16 @@ export class AgentDB implements AgentAppendTarget {
     const logger = opts.logger ?? NO_LOG;
     const valid = validateAgentOptions(opts);
     mkdirSync(opts.dir, { recursive: true });
-    const walDir = join(opts.dir, 'wal');
-    const writer = WalWriter.open(walDir, { compress: opts.walCompression, segmentSize: opts.walSegmentSize || undefined });
-    const db = new AgentDB(opts.dir, writer, valid, opts.walCompression, logger, opts.now);
-    db.replay();
+    const lock = opts.noLockfile ? undefined : DirLock.acquire(opts.dir);
+    let db: AgentDB;
+    try {
+      const writer = WalWriter.open(join(opts.dir, 'wal'), { compress: opts.walCompression, segmentSize: opts.walSegmentSize || undefined });
+      db = new AgentDB(opts.dir, writer, valid, opts.walCompression, logger, opts.now, lock);
+      db.replay();
+    } catch (err) {
+      lock?.release();
+      throw err;
+    }
     db.timer = setInterval(() => void db.truncate().catch(() => undefined), valid.truncateFrequencyMs);
     db.timer.unref();
     return Promise.resolve(db);
@@ -100,6 +108,11 @@ export class AgentDB implements AgentAppendTarget {
   /** The WAL directory the remote-write queues tail. */
   get walDir(): string {
     return this.writer.dir;
+  }
+
+  /** Prometheus's clean_start: -1 without a lock file, 0 when a stale one was replaced, 1 for a clean start. */
+  get cleanStart(): number {
+    return this.lock === undefined ? -1 : this.lock.replacedStale ? 0 : 1;
   }
 
   /** Index of the segment being written. */
@@ -243,7 +256,11 @@ export class AgentDB implements AgentAppendTarget {
     this.closed = true;
     clearInterval(this.timer);
     await this.truncating?.catch(() => undefined);
-    await this.writer.close();
+    try {
+      await this.writer.close();
+    } finally {
+      this.lock?.release();
+    }
   }
 }
 

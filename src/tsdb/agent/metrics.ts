@@ -52,6 +52,7 @@ export function registerAgentMetrics(registry: Registry, db: AgentDB): void {
   counter('prometheus_agent_checkpoint_deletions_total', 'Total number of checkpoint deletions attempted.', () => walCounters.checkpointDeletions);
   counter('prometheus_agent_checkpoint_creations_failed_total', 'Total number of checkpoint creations that failed.', () => walCounters.checkpointCreationsFailed);
   counter('prometheus_agent_checkpoint_creations_total', 'Total number of checkpoint creations attempted.', () => walCounters.checkpointCreations);
+  gauge('prometheus_agent_clean_start', '-1: lockfile is disabled. 0: a lockfile from a previous execution was replaced. 1: lockfile creation was clean', () => db.cleanStart);
   gauge('prometheus_tsdb_wal_segment_current', 'Write log segment index that TSDB is currently writing to.', () => db.walSegment);
   counter('prometheus_tsdb_wal_truncations_total', 'Total number of write log truncations attempted.', () => walCounters.checkpointCreations);
   counter(

@@ -40,6 +40,8 @@ export interface AgentOptions {
   readonly minWalTimeMs?: number;
   /** storage.agent.retention.max-time: data older than this is dropped even when unsent. */
   readonly maxWalTimeMs?: number;
+  /** --storage.agent.no-lockfile: do not take `<dir>/lock`. */
+  readonly noLockfile?: boolean;
   readonly logger?: StorageLogger;
   /** Wall clock in ms (tests move it). */
   readonly now?: () => number;

@@ -81,8 +81,9 @@ describe('agent appender', () => {
     ]);
     expect(db.stats().numSeries).toBe(2);
     expect(db.counters.floatSamplesAppended).toBe(5);
-    // Nothing but the WAL: no chunks_head, no blocks.
-    expect(readdirSync(d)).toEqual(['wal']);
+    // Nothing but the WAL (and the lock): no chunks_head, no blocks.
+    expect(readdirSync(d).sort()).toEqual(['lock', 'wal']);
+    expect(db.cleanStart).toBe(1);
   });
 
   it('rejects samples behind the newest committed one, takes equal times (2.42 agent semantics)', async () => {
@@ -181,6 +182,20 @@ describe('agent appender', () => {
     await db.close();
     open.splice(open.indexOf(db), 1);
     await expect(app.commit()).rejects.toMatchObject({ code: 'STORAGE_CLOSED' });
+  });
+});
+
+describe('agent directory lock', () => {
+  it('holds <dir>/lock while open, refuses a second opener, none with noLockfile', async () => {
+    const d = dir();
+    const db = await agent(d);
+    await expect(openTestAgent(d)).rejects.toThrow(/lock/);
+    await db.close();
+    open.splice(open.indexOf(db), 1);
+    expect(existsSync(join(d, 'lock'))).toBe(false);
+    const unlocked = await agent(d, { noLockfile: true });
+    expect(unlocked.cleanStart).toBe(-1);
+    expect(existsSync(join(d, 'lock'))).toBe(false);
   });
 });
 
