@@ -25,7 +25,15 @@ function snappy(): SnappyBinding {
 function loadSnappy(): SnappyBinding {
   const sea = seaApi();
   if (sea === undefined) return createRequire(import.meta.url)('snappy') as SnappyBinding;
-  return loadAddonBytes(new Uint8Array(sea.getAsset(SNAPPY_SEA_ASSET))) as SnappyBinding;
+  try {
+    return loadAddonBytes(new Uint8Array(sea.getAsset(SNAPPY_SEA_ASSET))) as SnappyBinding;
+  } catch (err) {
+    throw new Error(
+      `cannot load the snappy codec from a temporary file under ${tmpdir()} (a noexec mount?): ` +
+        `set TMPDIR to a directory that allows loading libraries: ${(err as Error).message}`,
+      { cause: err },
+    );
+  }
 }
 
 /**
