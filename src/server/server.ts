@@ -9,6 +9,7 @@ import { DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/
 import type { Logger } from '../logging.js';
 import { ScrapeManager } from '../scrape/manager.js';
 import { registerScrapePoolMetrics } from '../scrape/metrics.js';
+import { startRemoteWrite, type RemoteWriteStorage } from '../remote/write/index.js';
 import type { Appendable, Appender } from '../storage/interface.js';
 import { buildWebApp, type WebPluginRegistration } from '../web/app.js';
 import { Readiness } from '../web/health.js';
@@ -70,6 +71,8 @@ export class PromwasmServer {
   private readonly openAgentDB: OpenAgentDB | undefined;
   private config: LoadedConfig;
   private db: DB | undefined;
+  /** Forwards the WAL to the configured remote_write destinations once the storage is open. */
+  private remoteWrite: RemoteWriteStorage | undefined;
   private opening: Promise<DB> | undefined;
   private stopping: Promise<void> | undefined;
   private listeningOn: string | undefined;
@@ -159,6 +162,14 @@ export class PromwasmServer {
     if (db.registerMetrics) db.registerMetrics(this.selfMetrics.registry);
     else this.selfMetrics.attachStorage(() => db.stats());
     this.logger.info(agent ? 'Agent WAL storage started' : 'TSDB started');
+    this.remoteWrite = await startRemoteWrite({
+      dataDir: agent ? this.options.agent.path : tsdb.path,
+      engine: db,
+      config: this.config.prometheus,
+      logger: this.logger,
+      registry: this.selfMetrics.registry,
+      flushDeadlineMs: this.options.remote.flushDeadlineMs,
+    });
     this.logger.debug({ ...tsdb }, 'TSDB options');
     this.readiness.set(true);
     this.logger.info('Server is ready to receive web requests.');
@@ -184,6 +195,7 @@ export class PromwasmServer {
     this.configLoad = { success: true, lastSuccessMs: Date.now() };
     this.selfMetrics.configLoaded(true, this.configLoad.lastSuccessMs);
     if (this.db !== undefined) await this.scrapeManager.applyConfig(this.config.prometheus);
+    await this.remoteWrite?.applyConfig(this.config.prometheus);
     this.logger.info({ filename }, 'Completed loading of configuration file');
   }
 
@@ -207,6 +219,8 @@ export class PromwasmServer {
     } finally {
       clearInterval(reaper);
     }
+    await this.remoteWrite?.close();
+    this.remoteWrite = undefined;
     const db = this.db ?? (await this.opening?.catch(() => undefined));
     this.db = undefined;
     if (db === undefined) return;

@@ -77,6 +77,8 @@ export interface DB {
   stats(): DBStats;
   /** Engines with metrics of their own (the agent's prometheus_agent_*) register them instead of the stats() set. */
   registerMetrics?(registry: Registry): void;
+  /** Engines with a WAL: truncation keeps segment `keepFrom()` and later ones (the remote-write queues' needs). */
+  setWalRetention?(keepFrom: (() => number | undefined) | undefined): void;
   close(): Promise<void>;
 }
 

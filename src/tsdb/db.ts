@@ -126,6 +126,8 @@ export class DB {
     /** Open blocks, sorted by minTime. */
     private blockList: Block[],
     private readonly wal: WalWriter,
+  /** The oldest WAL segment a WAL reader (the remote-write queues) still needs; see setWalRetention. */
+  private walRetention: (() => number | undefined) | undefined;
     private readonly wbl: WalWriter | undefined,
     private readonly logger: StorageLogger,
     private readonly walCompression: boolean,
@@ -356,6 +358,15 @@ export class DB {
 
   /**
    * Waits (up to QUERY_WAIT_MS) for the queries that started before the newest block was added:
+  /**
+   * Makes WAL truncation keep segment `keepFrom()` and every later one (undefined: no constraint).
+   * The remote-write queues use it so that nothing they have not forwarded is deleted; they bound
+   * how far back it reaches themselves.
+   */
+  setWalRetention(keepFrom: (() => number | undefined) | undefined): void {
+    this.walRetention = keepFrom;
+  }
+
    * they read the head for its range, so the head must keep it until they are done (Prometheus
    * waits for pending readers the same way). Newer queries see the block; the samples they may
    * also find in the head merge away (same timestamps).
@@ -373,6 +384,8 @@ export class DB {
   }
 
   /**
+    const keepFrom = this.walRetention?.();
+    if (keepFrom !== undefined) last = Math.min(last, keepFrom - 1);
    * Deletes the samples in the closed range [mint, maxt] of the series matching every matcher, in the
    * blocks and the head (Prometheus's DB.Delete): tombstones, honoured by every read, durable on disk.
    */
