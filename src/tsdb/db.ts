@@ -110,6 +110,8 @@ export class DB {
   /** Series removed from the head, by ref, with the WAL segment current at removal (Prometheus's head.deleted). */
   private readonly deleted = new Map<number, number>();
   private lastWalTruncation = -Infinity;
+  /** The oldest WAL segment a WAL reader (the remote-write queues) still needs; see setWalRetention. */
+  private walRetention: (() => number | undefined) | undefined;
   private compacting: Promise<BlockMeta[]> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -126,8 +128,6 @@ export class DB {
     /** Open blocks, sorted by minTime. */
     private blockList: Block[],
     private readonly wal: WalWriter,
-  /** The oldest WAL segment a WAL reader (the remote-write queues) still needs; see setWalRetention. */
-  private walRetention: (() => number | undefined) | undefined;
     private readonly wbl: WalWriter | undefined,
     private readonly logger: StorageLogger,
     private readonly walCompression: boolean,
@@ -322,6 +322,15 @@ export class DB {
   }
 
   /**
+   * Makes WAL truncation keep segment `keepFrom()` and every later one (undefined: no constraint).
+   * The remote-write queues use it so that nothing they have not forwarded is deleted; they bound
+   * how far back it reaches themselves.
+   */
+  setWalRetention(keepFrom: (() => number | undefined) | undefined): void {
+    this.walRetention = keepFrom;
+  }
+
+  /**
    * Checkpoints the lower two thirds of the WAL's older segments, keeping series still in the head
    * (or removed while those segments may still name them) and samples at or after `mint`, then
    * deletes the covered segments and older checkpoints (Prometheus's truncateWAL).
@@ -338,6 +347,8 @@ export class DB {
     last--; // the segment being written when we started is never checkpointed
     if (last < 0) return;
     last = first + Math.trunc(((last - first) * 2) / 3);
+    const keepFrom = this.walRetention?.();
+    if (keepFrom !== undefined) last = Math.min(last, keepFrom - 1);
     if (last <= first) return;
     const started = Date.now();
     const head = this.head;
@@ -358,15 +369,6 @@ export class DB {
 
   /**
    * Waits (up to QUERY_WAIT_MS) for the queries that started before the newest block was added:
-  /**
-   * Makes WAL truncation keep segment `keepFrom()` and every later one (undefined: no constraint).
-   * The remote-write queues use it so that nothing they have not forwarded is deleted; they bound
-   * how far back it reaches themselves.
-   */
-  setWalRetention(keepFrom: (() => number | undefined) | undefined): void {
-    this.walRetention = keepFrom;
-  }
-
    * they read the head for its range, so the head must keep it until they are done (Prometheus
    * waits for pending readers the same way). Newer queries see the block; the samples they may
    * also find in the head merge away (same timestamps).
@@ -384,8 +386,6 @@ export class DB {
   }
 
   /**
-    const keepFrom = this.walRetention?.();
-    if (keepFrom !== undefined) last = Math.min(last, keepFrom - 1);
    * Deletes the samples in the closed range [mint, maxt] of the series matching every matcher, in the
    * blocks and the head (Prometheus's DB.Delete): tombstones, honoured by every read, durable on disk.
    */
