@@ -130,6 +130,24 @@ export class AgentDB implements AgentAppendTarget {
     this.progress = progress;
   }
 
+  /**
+   * The remote-write retention hook (what the sender calls on the full DB too): `keepFrom()` is the
+   * oldest segment a queue still needs, undefined without queues. Queues read by position and do
+   * not report a sent time, so with queues series GC counts back from now (a series idle for
+   * min-time is collected; its record stays while unsent segments name it); without queues, from
+   * 0 as 2.42 does (only max-time collects).
+   */
+  setWalRetention(keepFrom: (() => number | undefined) | undefined): void {
+    if (keepFrom === undefined) {
+      this.progress = NO_QUEUES;
+      return;
+    }
+    this.progress = {
+      lowestPendingSegment: () => keepFrom() ?? Infinity,
+      lowestSentTimestamp: () => (keepFrom() === undefined ? 0 : this.now()),
+    };
+  }
+
   checkOpen(): void {
     if (this.closed) throw new StorageError('STORAGE_CLOSED', 'agent storage is closed');
   }

@@ -310,6 +310,34 @@ describe('agent truncation', () => {
     expect(db.deletedSeries).toBe(0);
   });
 
+  it('takes the remote-write retention hook: keeps what a queue needs, collects from now with queues', async () => {
+    let now = 100 * HOUR;
+    const db = await agent(dir(), { now: () => now });
+    let keep: number | undefined = 0;
+    db.setWalRetention(() => keep);
+    const write = async (t: number, ...sets: typeof up[]): Promise<void> => {
+      const app = db.appendable.appender();
+      for (const s of sets) app.append(0, s, t, 1);
+      await app.commit();
+    };
+    await write(now - 10 * 60_000, other); // idle for 10 minutes by the next truncation
+    for (let i = 0; i < 6; i++) {
+      await write(now, up);
+      await db.truncate();
+      now += 1000;
+    }
+    expect(listCheckpoints(db.walDir)).toEqual([]); // the queue still needs segment 0
+    expect(db.series.getByLabels(other)).toBeUndefined(); // with queues, idle means min-time before now
+    expect(db.series.getByLabels(up)).toBeDefined();
+    keep = 3;
+    await db.truncate();
+    expect(listCheckpoints(db.walDir).map((c) => c.index)).toEqual([2]);
+    keep = undefined; // no queues any more: 2.42's lowest sent time 0, so only max-time collects
+    await write(now - 3 * HOUR, labels({ __name__: 'old' }));
+    await db.truncate();
+    expect(db.series.getByLabels(labels({ __name__: 'old' }))).toBeDefined();
+  });
+
   it('drops unsent segments only once they are older than max-time', async () => {
     let now = 100 * HOUR;
     const db = await agent(dir(), { now: () => now });
