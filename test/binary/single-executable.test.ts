@@ -4,7 +4,7 @@
 // taking a remote write, and `tsdb dump` showing the samples.
 
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +109,7 @@ describe.runIf(supported && havePostject)('dist/promwasm (single executable)', (
         if (ready === 200) break;
         await new Promise((r) => setTimeout(r, 50));
       }
+      expect(readFileSync(join(data, 'lock'), 'utf8')).toBe(`${proc.pid}\n`);
       const series = [
         encodeLabels([{ name: '__name__', value: 'binary_test_total' }, { name: 'job', value: 'sea' }]),
         encodeLabels([{ name: '__name__', value: 'binary_test_gauge' }, { name: 'job', value: 'sea' }]),
@@ -130,6 +131,11 @@ describe.runIf(supported && havePostject)('dist/promwasm (single executable)', (
     const dump = run(['tsdb', 'dump', data]);
     expect(dump.stderr).toBe('');
     expect(dump.status).toBe(0);
+    const list = run(['tsdb', 'list', data]);
+    expect(list.stderr).toBe('');
+    expect(list.status).toBe(0);
+    expect(readFileSync(join(data, 'wal', '00000000')).length).toBeGreaterThan(0);
+    expect(existsSync(join(data, 'lock'))).toBe(false);
     expect(dump.stdout.split('\n').filter((l) => l.includes('binary_test'))).toEqual([
       '{__name__="binary_test_gauge", job="sea"} 0 1700000000000',
       '{__name__="binary_test_gauge", job="sea"} 0.5 1700000015000',
