@@ -8,8 +8,10 @@ import { Block } from './block/block.js';
 import { mergeSeriesSets } from './block/merge.js';
 import type { BlockMeta } from './block/meta.js';
 import type { SeriesData, SeriesSource } from './block/source.js';
-import { isUlid } from './block/ulid.js';
+import { compactBlocks } from './compact/compactor.js';
 import { OUT_OF_ORDER_HINT, writeHeadBlock } from './compact/head-block.js';
+import { compactionRanges, planCompaction } from './compact/planner.js';
+import { deleteBlocks, plannedBlocks, reloadBlocks, type RetentionPolicy } from './compact/reload.js';
 import { deleteFromBlock, deleteFromHead, writeCleanedBlock } from './delete.js';
 import { DirLock } from './dir-lock.js';
 import { Exclusive } from './exclusive.js';
@@ -37,6 +39,8 @@ export interface DBOptions {
   readonly dir: string;
   /** 0: no time-based retention. */
   readonly retentionMs: number;
+  /** Bytes of blocks and WAL to keep at most (`--storage.tsdb.retention.size`); 0 or absent: no limit. */
+  readonly retentionBytes?: number;
   readonly minBlockDurationMs: number;
   readonly maxBlockDurationMs: number;
   readonly walCompression: boolean;
@@ -71,6 +75,18 @@ export interface DBStats {
   readonly numBlocks: number;
   readonly headCompactions: number;
   readonly headCompactionsFailed: number;
+  /** Blocks written: head ranges and block compactions (prometheus_tsdb_compactions_total). */
+  readonly compactions: number;
+  /** Failed compaction runs, head or blocks (prometheus_tsdb_compactions_failed_total). */
+  readonly compactionsFailed: number;
+  readonly reloads: number;
+  readonly reloadsFailed: number;
+  readonly timeRetentions: number;
+  readonly sizeRetentions: number;
+  /** The size retention in bytes, 0 when off (prometheus_tsdb_retention_limit_bytes). */
+  readonly retentionLimitBytes: number;
+  /** Bytes of the loaded blocks (prometheus_tsdb_storage_blocks_bytes). */
+  readonly blocksBytes: number;
 }
 
 /** Prometheus's default block duration (and head chunk range): 2h. */
@@ -113,6 +129,7 @@ export class DB {
   /** The oldest WAL segment a WAL reader (the remote-write queues) still needs; see setWalRetention. */
   private walRetention: (() => number | undefined) | undefined;
   private compacting: Promise<BlockMeta[]> | undefined;
+  private compactingBlocks: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Bumped when a block is added; each running query holds the value it started with. */
@@ -121,6 +138,11 @@ export class DB {
   /** Compaction and the admin operations (delete, clean tombstones, snapshot) run one at a time. */
   private readonly cmtx = new Exclusive();
   private lock: DirLock | undefined;
+  private retention: RetentionPolicy = { retentionMs: 0, retentionBytes: 0 };
+  private ranges: number[] = [DEFAULT_BLOCK_DURATION];
+  private readonly blockStats = { compactions: 0, compactionsFailed: 0, reloads: 0, reloadsFailed: 0, timeRetentions: 0, sizeRetentions: 0, blocksBytes: 0 };
+  /** Blocks that failed to open and were logged; logged again only after a restart. */
+  private readonly reportedCorrupt = new Set<string>();
 
   private constructor(
     readonly dir: string,
@@ -153,7 +175,6 @@ export class DB {
   private static async openLocked(opts: DBOptions): Promise<DB> {
     const logger = opts.logger ?? NO_LOG;
     removeTmpBlockDirs(opts.dir, logger);
-    const blocks = await openBlocks(opts.dir, logger);
     const wal = WalWriter.open(join(opts.dir, 'wal'), { compress: opts.walCompression, segmentSize: opts.walSegmentSize });
     // As Prometheus: the write-behind log exists once out-of-order ingestion is enabled.
     const wblDir = join(opts.dir, 'wbl');
@@ -168,8 +189,12 @@ export class DB {
       wbl: wbl && new WblLog(wbl),
       outOfOrderTimeWindow: opts.outOfOrderTimeWindowMs,
     });
-    head.minValidTime = inOrderMaxTime(blocks);
-    const db = new DB(opts.dir, head, blocks, wal, wbl, logger, opts.walCompression);
+    const db = new DB(opts.dir, head, [], wal, wbl, logger, opts.walCompression);
+    db.retention = { retentionMs: opts.retentionMs, retentionBytes: opts.retentionBytes ?? 0 };
+    db.ranges = compactionRanges(opts.minBlockDurationMs, opts.maxBlockDurationMs);
+    // As Prometheus's open: blocks loaded (parents of compacted blocks and blocks past retention deleted) before the WAL replay.
+    await db.reload();
+    head.minValidTime = inOrderMaxTime(db.blockList);
     db.replay();
     const interval = opts.compactionIntervalMs ?? DEFAULT_COMPACTION_INTERVAL;
     if (interval > 0) {
@@ -216,9 +241,20 @@ export class DB {
     );
   }
 
+  /** Every interval and after commits that make the head compactable: head ranges, then blocks as planned. */
   private compactIfDue(): void {
-    if (this.closed || this.compacting !== undefined || !this.head.compactable()) return;
-    this.compactHead().catch(() => undefined); // logged by compactHead
+    if (this.closed || this.compacting !== undefined || this.compactingBlocks !== undefined) return;
+    this.compact().catch(() => undefined); // logged by compactHead
+  }
+
+  /**
+   * Prometheus's DB.Compact: the head's due ranges written as blocks, then blocks compacted as the
+   * planner says, reloading after each (a block compaction failure is logged and counted, not thrown).
+   */
+  async compact(): Promise<void> {
+    await this.compactHead();
+    this.compactingBlocks ??= this.cmtx.run(() => this.compactBlocks()).finally(() => (this.compactingBlocks = undefined));
+    await this.compactingBlocks;
   }
 
   /**
@@ -231,6 +267,7 @@ export class DB {
     this.compacting ??= this.cmtx.run(() => this.runHeadCompaction())
       .catch((err: unknown) => {
         this.headCompactionsFailed++;
+        this.blockStats.compactionsFailed++;
         this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Head compaction failed');
         throw err;
       })
@@ -361,6 +398,57 @@ export class DB {
     this.logger.info({ first, last, duration: `${Date.now() - started}ms` }, 'WAL checkpoint complete');
   }
 
+  /**
+   * Compacts blocks while the planner finds some (Prometheus's compactBlocks), reloading after each:
+   * the new block is served and its parents deleted. A failure is logged and ends the run.
+   */
+  private async compactBlocks(): Promise<void> {
+    try {
+      for (;;) {
+        await this.reload();
+        const plan = planCompaction(await plannedBlocks(this.blockList), this.ranges);
+        if (plan.length === 0 || this.closed) return;
+        const sources = plan.map((dir) => this.blockList.find((b) => b.dir === dir)!);
+        const started = Date.now();
+        const meta = await compactBlocks(this.dir, sources);
+        this.blockStats.compactions++;
+        this.logger.info(
+          { count: sources.length, mint: meta?.minTime, maxt: meta?.maxTime, ulid: meta?.ulid ?? '', sources: sources.map((b) => b.ulid), duration: `${Date.now() - started}ms` },
+          meta ? 'compact blocks' : 'compact blocks resulted in empty block',
+        );
+      }
+    } catch (err) {
+      this.blockStats.compactionsFailed++;
+      this.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Block compaction failed');
+    }
+  }
+
+  /**
+   * Brings the block list in line with the directory (Prometheus's reloadBlocks): new blocks opened,
+   * parents of compacted blocks, deletable blocks and blocks past retention closed and deleted once
+   * the queries that started before the swap are done.
+   */
+  private async reload(): Promise<void> {
+    this.blockStats.reloads++;
+    let r;
+    try {
+      r = await reloadBlocks(this.dir, this.blockList, this.retention, this.logger, this.reportedCorrupt);
+    } catch (err) {
+      this.blockStats.reloadsFailed++;
+      throw err;
+    }
+    if (r.timeRetention) this.blockStats.timeRetentions++;
+    if (r.sizeRetention) this.blockStats.sizeRetentions++;
+    this.blockStats.blocksBytes = r.blocksBytes;
+    const changed = r.blocks.length !== this.blockList.length || r.blocks.some((b, i) => b !== this.blockList[i]);
+    this.blockList = r.blocks;
+    if (changed) {
+      this.blockGeneration++;
+      await this.waitForOlderQueries();
+    }
+    await deleteBlocks(r.doomed, r.doomedDirs, this.logger);
+  }
+
   private async addBlock(meta: BlockMeta): Promise<void> {
     const block = await Block.open(join(this.dir, meta.ulid));
     this.blockList = [...this.blockList, block].sort((a, b) => a.meta.minTime - b.meta.minTime);
@@ -465,6 +553,9 @@ export class DB {
       numBlocks: this.blockList.length,
       headCompactions: this.headCompactions,
       headCompactionsFailed: this.headCompactionsFailed,
+      ...this.blockStats,
+      compactions: this.headCompactions + this.blockStats.compactions,
+      retentionLimitBytes: this.retention.retentionBytes,
     };
   }
 
@@ -475,6 +566,7 @@ export class DB {
     clearInterval(this.timer);
     this.head.afterCommit = undefined;
     await this.compacting?.catch(() => undefined);
+    await this.compactingBlocks;
     await this.cmtx.run(async () => undefined); // a running admin operation finishes first
     await Promise.all([this.wal.close(), this.wbl?.close(), ...this.blockList.map((b) => b.close())]);
     this.lock?.release();
@@ -495,20 +587,6 @@ async function deleteBlockDir(dir: string): Promise<void> {
   const doomed = `${dir}.tmp-for-deletion`;
   await rename(dir, doomed);
   await rm(doomed, { recursive: true, force: true });
-}
-
-/** Opens the blocks of the directory, sorted by minTime; one that fails to open is logged and left alone. */
-async function openBlocks(dir: string, logger: StorageLogger): Promise<Block[]> {
-  const blocks: Block[] = [];
-  const names = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() && isUlid(e.name)).map((e) => e.name).sort();
-  for (const name of names) {
-    try {
-      blocks.push(await Block.open(join(dir, name)));
-    } catch (err) {
-      logger.error({ block: name, err: err instanceof Error ? err.message : String(err) }, 'Failed to open block; it is not served');
-    }
-  }
-  return blocks.sort((a, b) => a.meta.minTime - b.meta.minTime);
 }
 
 /** End of the newest block made of in-order samples (-Infinity without one): the head's minValidTime. */
