@@ -44,6 +44,7 @@ export class FakeUpstream {
         const v2 = String(req.headers['content-type']).includes('io.prometheus.write.v2.Request');
         const decoded = (v2 ? RequestV2 : WriteRequestV1).toObject((v2 ? RequestV2 : WriteRequestV1).decode(raw), { longs: Number, defaults: false }) as Record<string, unknown>;
         const answer = this.script.shift() ?? { status: 204 };
+        this.log.push({ status: answer.status, at: Date.now() });
         if (answer.status < 300) this.requests.push({ headers: req.headers, body, decoded, samples: samplesOf(decoded, v2, raw) });
         else this.rejected.push({ headers: req.headers, body, decoded, samples: samplesOf(decoded, v2, raw) });
         res.writeHead(answer.status, answer.headers);
@@ -53,6 +54,9 @@ export class FakeUpstream {
     await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1/write`;
   }
+
+  /** Every request's answer status and arrival time, in order. */
+  readonly log: { status: number; at: number }[] = [];
 
   /** Requests answered with an error status. */
   readonly rejected: ReceivedRequest[] = [];

@@ -28,9 +28,11 @@ async function openDb(dir = join(root, `db${dirCount++}`)): Promise<DB> {
   return db;
 }
 
-function config(url: string, extra = ''): ReturnType<typeof parseConfig>['prometheus'] {
+const QUEUE = 'batch_send_deadline: 50ms, max_samples_per_send: 100, min_backoff: 10ms, max_backoff: 40ms';
+
+function config(url: string, extra = '', queue = QUEUE): ReturnType<typeof parseConfig>['prometheus'] {
   return parseConfig(
-    `global: {external_labels: {cluster: c1}}\nremote_write:\n  - url: ${url}\n    queue_config: {batch_send_deadline: 50ms, max_samples_per_send: 100, min_backoff: 10ms, max_backoff: 40ms}\n${extra}`,
+    `global: {external_labels: {cluster: c1}}\nremote_write:\n  - url: ${url}\n    queue_config: {${queue}}\n${extra}`,
     'test.yml',
   ).prometheus;
 }
@@ -83,5 +85,70 @@ describe('remote write queue', () => {
     expect(up.requests[0]!.headers['content-type']).toBe('application/x-protobuf');
     expect(up.requests[0]!.headers['x-prometheus-remote-write-version']).toBe('0.1.0');
     expect(up.requests[0]!.headers['content-encoding']).toBe('snappy');
+  });
+});
+
+async function metric(rw: RemoteWriteStorage, name: string): Promise<number> {
+  const m = rw.metrics.registry.getSingleMetric(`prometheus_remote_storage_${name}`);
+  const values = (await m!.get()).values;
+  return values.reduce((s, v) => s + v.value, 0);
+}
+
+describe('remote write retries', () => {
+  it('retries a 500 with backoff and delivers once; counts retried samples', async () => {
+    const up = new FakeUpstream();
+    await up.start();
+    cleanups.push(() => up.stop());
+    up.script.push({ status: 500, body: 'boom' }, { status: 503 });
+    const db = await openDb();
+    await ingest(db, 2, 0, 10);
+    const rw = startStorage(db, config(up.url));
+    await until(() => up.samples.length === 20);
+    expect(up.log.map((l) => l.status)).toEqual([500, 503, 204]);
+    // min_backoff 10ms, doubled: at least 10 + 20 ms between the three attempts.
+    expect(up.log[2]!.at - up.log[0]!.at).toBeGreaterThanOrEqual(30);
+    expect(await metric(rw, 'samples_retried_total')).toBe(40);
+    expect(await metric(rw, 'samples_total')).toBe(20);
+    expect(await metric(rw, 'samples_failed_total')).toBe(0);
+    await rw.close();
+    await db.close();
+  });
+
+  it('honours Retry-After on a 429 when retry_on_http_429 is set', async () => {
+    const up = new FakeUpstream();
+    await up.start();
+    cleanups.push(() => up.stop());
+    up.script.push({ status: 429, headers: { 'Retry-After': '1' } });
+    const db = await openDb();
+    await ingest(db, 1, 0, 5);
+    const rw = startStorage(db, config(up.url, '', `${QUEUE}, retry_on_http_429: true`));
+    await until(() => up.samples.length === 5);
+    expect(up.log.map((l) => l.status)).toEqual([429, 204]);
+    expect(up.log[1]!.at - up.log[0]!.at).toBeGreaterThanOrEqual(990);
+    await rw.close();
+    await db.close();
+  });
+
+  it('drops a batch answered 400 (or 429 without retry_on_http_429), counts it, and goes on', async () => {
+    const up = new FakeUpstream();
+    await up.start();
+    cleanups.push(() => up.stop());
+    up.script.push({ status: 400, body: 'out of order sample' });
+    const db = await openDb();
+    await ingest(db, 1, 0, 5);
+    const rw = startStorage(db, config(up.url));
+    await until(() => up.log.length === 1);
+    await new Promise((r) => setTimeout(r, 100));
+    up.script.push({ status: 429 });
+    await ingest(db, 1, 5, 8);
+    await until(() => up.log.length === 2);
+    await ingest(db, 1, 8, 10);
+    await until(() => up.samples.length === 2);
+    expect(up.log.map((l) => l.status)).toEqual([400, 429, 204]);
+    expect(up.samples.map((s) => s.t)).toEqual([8000, 9000]);
+    expect(await metric(rw, 'samples_failed_total')).toBe(8);
+    expect(await metric(rw, 'samples_retried_total')).toBe(0);
+    await rw.close();
+    await db.close();
   });
 });
