@@ -10,6 +10,8 @@ import { METRIC_NAME } from '../model/labels.js';
 import { parseDuration, DurationError } from '../model/duration.js';
 import { unquoteString, StringLiteralError } from './strings.js';
 import { FUNCTIONS } from './function-signatures.js';
+import { goLex, type GoLexResult } from './lexer.js';
+import { RE2JS } from 're2js';
 import {
   COMPARISON_OPS, SET_OPS,
   type AggregateOp, type AtModifier, type BinaryOp, type Expr, type ValueType, type VectorMatching, type VectorSelector,
@@ -18,7 +20,14 @@ import {
 /** A query that does not parse; the message reads like Prometheus's `line:col: parse error: ...`. */
 export class PromQLParseError extends Error {
   override readonly name = 'PromQLParseError';
-  constructor(readonly position: { line: number; column: number }, readonly detail: string) {
+  /** Prometheus's API errorType for it. */
+  readonly errorType = 'bad_data';
+  constructor(
+    readonly position: { line: number; column: number },
+    readonly detail: string,
+    /** Offset in the query (UTF-16 units) the position points at. */
+    readonly offset = 0,
+  ) {
     super(`${position.line}:${position.column}: parse error: ${detail}`);
   }
 }
@@ -57,6 +66,7 @@ export function typeOf(e: Expr): ValueType {
 class Adapter {
   private readonly source: string;
   private readonly holtWintersAt = new Set<number>();
+  private readonly starts = new WeakMap<Expr, number>();
 
   constructor(private readonly text: string) {
     // Rewrites keep every offset, so positions in the tree are positions in `text`.
@@ -69,18 +79,68 @@ class Adapter {
   }
 
   parse(): Expr {
+    const lexed = goLex(this.text);
+    if (!lexed.error && lexed.tokens.length === 1) throw this.error(0, 'no expression found in input');
     const tree = lezer.parse(this.source);
+    let errorNode: SyntaxNode | undefined;
     tree.iterate({
       enter: (n) => {
-        if (n.type.isError) throw this.error(n.from, this.unexpected(n.from));
+        if (n.type.isError && errorNode === undefined) errorNode = n.node;
+        return errorNode === undefined;
       },
     });
-    const top = kids(tree.topNode);
-    if (top.length === 0) throw this.error(0, 'no expression found in input');
-    return this.expr(top[0]!);
+    this.checkLiterals(lexed, errorNode?.from ?? Infinity);
+    // 2.42's lexer runs ahead of its parser one token at a time: whichever fails first is reported.
+    if (errorNode !== undefined) throw this.syntaxError(errorNode, lexed);
+    if (lexed.error) throw this.error(lexed.error.offset, lexed.error.message);
+    return this.expr(kids(tree.topNode)[0]!);
+  }
+
+  /** 2.42 converts number and duration tokens as its parser reduces them; the first bad one before `limit` fails. */
+  private checkLiterals(lexed: GoLexResult, limit: number): void {
+    for (const t of lexed.tokens) {
+      if (t.start >= limit) return;
+      const text = this.text.slice(t.start, t.end);
+      if (t.desc.startsWith('number ') && parseGoNumber(text.replace(/^[+-]/, '')) === undefined) {
+        throw this.error(t.start, `error parsing number: strconv.ParseFloat: parsing "${text}": invalid syntax`);
+      }
+      if (t.desc.startsWith('duration ')) {
+        try {
+          parseDuration(text);
+        } catch (e) {
+          if (e instanceof DurationError) throw this.error(t.start, e.message);
+          throw e;
+        }
+      }
+    }
+  }
+
+  /** The grammar rejected the query at `at`: 2.42's lexer error if it comes first, else `unexpected <token>`. */
+  private syntaxError(node: SyntaxNode, lexed: GoLexResult): PromQLParseError {
+    const at = node.from;
+    const k = lexed.tokens.findIndex((t) => t.end > at || (t.desc === 'end of input' && t.start >= at));
+    if (k < 0 && lexed.error) return this.error(lexed.error.offset, lexed.error.message);
+    const token = lexed.tokens[k < 0 ? lexed.tokens.length - 1 : k]!;
+    const previous = lexed.tokens[k - 1];
+    if (token.desc === '"("' && previous?.desc.startsWith('identifier ') && !this.holtWintersAt.has(previous.start)) {
+      const name = this.text.slice(previous.start, previous.end);
+      if (!FUNCTIONS.has(name)) return this.error(previous.start, `unknown function with name "${name}"`);
+    }
+    return this.error(token.start, `unexpected ${token.desc}${token.desc === 'end of input' ? '' : errorContext(node)}`);
   }
 
   private expr(n: SyntaxNode): Expr {
+    const e = this.exprAt(n);
+    if (!this.starts.has(e)) this.starts.set(e, n.from);
+    return e;
+  }
+
+  /** Where an expression starts in the query, for errors that point at it. */
+  private startOf(e: Expr): number {
+    return this.starts.get(e) ?? 0;
+  }
+
+  private exprAt(n: SyntaxNode): Expr {
     switch (n.name) {
       case 'NumberDurationLiteral': return { type: 'NumberLiteral', value: this.number(n) };
       case 'StringLiteral': return { type: 'StringLiteral', value: this.string(n) };
@@ -142,8 +202,18 @@ class Adapter {
     try {
       return new Matcher(type, this.slice(label!), this.string(value!));
     } catch (e) {
-      if (e instanceof MatcherError) throw this.error(n.from, e.message);
+      if (e instanceof MatcherError) throw this.error(n.from, this.regexMessage(this.string(value!), e.message));
       throw e;
+    }
+  }
+
+  /** Go compiles only the anchored form, so its message quotes that when the anchored form fails too. */
+  private regexMessage(pattern: string, message: string): string {
+    try {
+      RE2JS.compile('^(?:' + pattern + ')$');
+      return message;
+    } catch (e) {
+      return e instanceof Error ? e.message : message;
     }
   }
 
@@ -153,7 +223,7 @@ class Adapter {
     const inner = this.expr(operand!);
     const t = typeOf(inner);
     if (t !== 'scalar' && t !== 'vector') {
-      throw this.error(n.from, 'unary expression only allowed on expressions of type scalar or instant vector');
+      throw this.error(n.from, `unary expression only allowed on expressions of type scalar or instant vector, got "${TYPE_NAMES[t]}"`);
     }
     if (inner.type === 'NumberLiteral') return op === '-' ? { type: 'NumberLiteral', value: -inner.value } : inner;
     return { type: 'UnaryExpr', op, expr: inner };
@@ -176,20 +246,22 @@ class Adapter {
     const lt = typeOf(lhs);
     const rt = typeOf(rhs);
     if (clause && !(lt === 'vector' && rt === 'vector')) throw this.error(n.from, 'vector matching only allowed between instant vectors');
-    const matching = lt === 'vector' && rt === 'vector' ? this.matching(clause, isSet, op) : undefined;
-    return this.checkedBinary(op, lhs, rhs, returnBool, matching, n.from);
+    const matching = lt === 'vector' && rt === 'vector' ? this.matching(clause, isSet, op, n.from, parts[1]!.from) : undefined;
+    const e = this.checkedBinary(op, lhs, rhs, returnBool, matching, n.from, parts[1]!.from);
+    this.starts.set(e, this.startOf(lhs));
+    return e;
   }
 
-  private checkedBinary(op: BinaryOp, lhs: Expr, rhs: Expr, returnBool: boolean, matching: VectorMatching | undefined, at: number): Expr {
+  private checkedBinary(op: BinaryOp, lhs: Expr, rhs: Expr, returnBool: boolean, matching: VectorMatching | undefined, at: number, opAt = at): Expr {
     const lt = typeOf(lhs);
     const rt = typeOf(rhs);
     if ((lt !== 'scalar' && lt !== 'vector') || (rt !== 'scalar' && rt !== 'vector')) {
       throw this.error(at, 'binary expression must contain only scalar and instant vector types');
     }
     const comparison = COMPARISON_OPS.has(op);
-    if (returnBool && !comparison) throw this.error(at, 'bool modifier can only be used on comparison operators');
+    if (returnBool && !comparison) throw this.error(opAt, 'bool modifier can only be used on comparison operators');
     if (comparison && lt === 'scalar' && rt === 'scalar' && !returnBool) {
-      throw this.error(at, 'comparisons between scalars must use BOOL modifier');
+      throw this.error(opAt, 'comparisons between scalars must use BOOL modifier');
     }
     const isSet = SET_OPS.has(op);
     if (isSet && (lt === 'scalar' || rt === 'scalar')) throw this.error(at, `set operator "${op}" not allowed in binary scalar expression`);
@@ -198,7 +270,7 @@ class Adapter {
     return { type: 'BinaryExpr', op, lhs, rhs, returnBool, matching };
   }
 
-  private matching(clause: SyntaxNode | undefined, isSet: boolean, op: BinaryOp): VectorMatching {
+  private matching(clause: SyntaxNode | undefined, isSet: boolean, op: BinaryOp, exprAt = 0, opAt = 0): VectorMatching {
     if (!clause) return { card: isSet ? 'many-to-many' : 'one-to-one', matchingLabels: [], on: false, include: [] };
     const parts = kids(clause);
     const on = parts[0]!.name === 'On';
@@ -206,13 +278,13 @@ class Adapter {
     let card: VectorMatching['card'] = isSet ? 'many-to-many' : 'one-to-one';
     let include: string[] = [];
     if (parts[2]) {
-      if (isSet) throw this.error(parts[2].from, `no grouping allowed for "${op}" operation`);
+      if (isSet) throw this.error(exprAt, `no grouping allowed for "${op}" operation`);
       card = parts[2].name === 'GroupLeft' ? 'many-to-one' : 'one-to-many';
       if (parts[3]) include = this.labelList(parts[3]);
     }
     if (on) {
       for (const l of include) {
-        if (matchingLabels.includes(l)) throw this.error(clause.from, `label "${l}" must not occur in ON and GROUP clause at once`);
+        if (matchingLabels.includes(l)) throw this.error(opAt, `label "${l}" must not occur in ON and GROUP clause at once`);
       }
     }
     return { card, matchingLabels, on, include };
@@ -240,16 +312,17 @@ class Adapter {
       }
     }
     if (!AGGREGATE_OPS.has(op)) throw this.error(n.from, `aggregation "${op}" is not PromQL 2.42`);
+    if (args.length === 0) throw this.error(n.from, 'no arguments for aggregate expression provided');
     const needsParam = op === 'topk' || op === 'bottomk' || op === 'quantile' || op === 'count_values';
     const want = needsParam ? 2 : 1;
     if (args.length !== want) throw this.error(n.from, `wrong number of arguments for aggregate expression provided, expected ${want}, got ${args.length}`);
     const expr = args[want - 1]!;
     const param = needsParam ? args[0] : undefined;
-    if (typeOf(expr) !== 'vector') throw this.error(n.from, `expected type instant vector in aggregation expression, got ${TYPE_NAMES[typeOf(expr)]}`);
     if (param) {
       const want = op === 'count_values' ? 'string' : 'scalar';
-      if (typeOf(param) !== want) throw this.error(n.from, `expected type ${TYPE_NAMES[want]} in aggregation parameter, got ${TYPE_NAMES[typeOf(param)]}`);
+      if (typeOf(param) !== want) throw this.error(this.startOf(param), `expected type ${TYPE_NAMES[want]} in aggregation parameter, got ${TYPE_NAMES[typeOf(param)]}`);
     }
+    if (typeOf(expr) !== 'vector') throw this.error(this.startOf(expr), `expected type instant vector in aggregation expression, got ${TYPE_NAMES[typeOf(expr)]}`);
     return { type: 'AggregateExpr', op: op as AggregateOp, expr, param, grouping, without };
   }
 
@@ -262,21 +335,26 @@ class Adapter {
     const fixed = signature.args.length;
     const min = signature.variadic === 0 ? fixed : fixed - 1;
     const max = signature.variadic === 0 ? fixed : signature.variadic > 0 ? fixed + signature.variadic - 1 : Infinity;
-    if (args.length < min || args.length > max) {
+    if (signature.variadic === 0 && args.length !== fixed) {
       throw this.error(n.from, `expected ${fixed} argument(s) in call to "${func}", got ${args.length}`);
     }
+    if (args.length < min) throw this.error(n.from, `expected at least ${min} argument(s) in call to "${func}", got ${args.length}`);
+    if (args.length > max) throw this.error(n.from, `expected at most ${max} argument(s) in call to "${func}", got ${args.length}`);
     args.forEach((a, i) => {
       const want = signature.args[Math.min(i, fixed - 1)]!;
       const got = typeOf(a);
-      if (got !== want) throw this.error(n.from, `expected type ${TYPE_NAMES[want]} in call to function "${func}", got ${TYPE_NAMES[got]}`);
+      if (got !== want) throw this.error(this.startOf(a), `expected type ${TYPE_NAMES[want]} in call to function "${func}", got ${TYPE_NAMES[got]}`);
     });
     return { type: 'Call', func, args };
   }
 
   private matrix(n: SyntaxNode): Expr {
     const [inner, range] = kids(n);
-    const vector = this.expr(inner!);
-    if (vector.type !== 'VectorSelector') throw this.error(n.from, 'ranges only allowed for vector selectors');
+    return this.applyPostfix(this.expr(inner!), n.from, (vector) => this.makeMatrix(vector, n, range!));
+  }
+
+  private makeMatrix(vector: Expr, n: SyntaxNode, range: SyntaxNode): Expr {
+    if (vector.type !== 'VectorSelector') throw this.error(this.text.lastIndexOf('[', range!.from), 'ranges only allowed for vector selectors');
     if (vector.offset !== 0) throw this.error(n.from, 'no offset modifiers allowed before range');
     if (vector.at) throw this.error(n.from, 'no @ modifiers allowed before range');
     return { type: 'MatrixSelector', vector, range: this.duration(range!) };
@@ -301,7 +379,14 @@ class Adapter {
       const rhs = this.applyPostfix(e.rhs, at, apply);
       return this.checkedBinary(e.op, e.lhs, rhs, e.returnBool, e.matching, at);
     }
-    if (e.type === 'UnaryExpr') return { ...e, expr: this.applyPostfix(e.expr, at, apply) };
+    if (e.type === 'UnaryExpr') {
+      const operand = this.applyPostfix(e.expr, at, apply);
+      const t = typeOf(operand);
+      if (t !== 'scalar' && t !== 'vector') {
+        throw this.error(this.startOf(e), `unary expression only allowed on expressions of type scalar or instant vector, got "${TYPE_NAMES[t]}"`);
+      }
+      return { ...e, expr: operand };
+    }
     return apply(e);
   }
 
@@ -316,6 +401,11 @@ class Adapter {
     while (d.name === 'OffsetDurationExpr' && kids(d).length === 2) {
       if (this.slice(kids(d)[0]!) === '-') sign = -sign;
       d = kids(d)[1]!;
+    }
+    let literal = d;
+    while (kids(literal).length === 1) literal = kids(literal)[0]!;
+    if (parseGoNumber(this.slice(literal)) !== undefined) {
+      throw this.error(literal.from, `unexpected number "${this.slice(literal)}" in offset, expected duration`);
     }
     const ms = sign * this.duration(d);
     const target = e.type === 'MatrixSelector' ? e.vector : e;
@@ -338,7 +428,7 @@ class Adapter {
       at = { kind: kids(value!)[0]!.name === 'AtStart' ? 'start' : 'end' };
     } else {
       const seconds = this.number(value!);
-      if (!Number.isFinite(seconds)) throw this.error(value!.from, 'timestamp out of bounds for @ modifier');
+      if (!(seconds < 2 ** 63 && seconds > -(2 ** 63))) throw this.error(n.from, `timestamp out of bounds for @ modifier: ${formatGoF(seconds)}`);
       at = { kind: 'time', ms: Math.round(seconds * 1000) };
     }
     const target = e.type === 'MatrixSelector' ? e.vector : e;
@@ -360,12 +450,15 @@ class Adapter {
     }
     if (d.name !== 'NumberDurationLiteralInDurationContext') throw this.error(d.from, 'duration functions are not PromQL 2.42');
     const text = this.slice(d);
+    let ms: number;
     try {
-      return parseDuration(text);
+      ms = parseDuration(text);
     } catch (e) {
-      if (e instanceof DurationError) throw this.error(d.from, `not a valid duration string: "${text}"`);
+      if (e instanceof DurationError) throw this.error(d.from, e.message);
       throw e;
     }
+    if (ms === 0) throw this.error(d.from, 'duration must be greater than 0');
+    return ms;
   }
 
   private slice(n: SyntaxNode): string {
@@ -383,7 +476,21 @@ class Adapter {
     const before = this.text.slice(0, offset);
     const line = before.split('\n').length;
     const column = offset - (before.lastIndexOf('\n') + 1) + 1;
-    return new PromQLParseError({ line, column }, detail);
+    return new PromQLParseError({ line, column }, detail, offset);
+  }
+}
+
+/** 2.42's yacc rules name where they failed and what they wanted; the common places, by grammar node. */
+function errorContext(error: SyntaxNode): string {
+  const parent = error.parent?.name;
+  const previous = error.prevSibling?.name;
+  switch (parent) {
+    case 'GroupingLabels': return ' in grouping opts, expected "," or ")"';
+    case 'LabelMatchers': return previous === undefined ? ' in label matching, expected identifier or "}"' : ' in label matching, expected "," or "}"';
+    case 'StepInvariantExpr': return previous === 'At' ? ' in @, expected timestamp' : '';
+    case 'OffsetExpr': return previous === 'Offset' ? ' in offset, expected duration' : '';
+    case 'AggregateExpr': return previous === 'AggregateModifier' ? ' in aggregation' : '';
+    default: return '';
   }
 }
 
@@ -406,4 +513,12 @@ export function parseGoNumber(text: string): number | undefined {
   if (/^0[0-7]+$/.test(text)) return parseInt(text, 8);
   if (/^(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return Number(text);
   return undefined;
+}
+
+/** Go's %f: six decimals, every integer digit (no exponent), +Inf/-Inf/NaN. */
+function formatGoF(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? '+Inf' : '-Inf';
+  if (Math.abs(v) < 1e21) return v.toFixed(6);
+  return BigInt(v).toString() + '.000000';
 }
