@@ -146,6 +146,7 @@ export class PromwasmServer {
       retentionMs: tsdb.retentionMs,
       minBlockDurationMs: tsdb.minBlockDurationMs,
       maxBlockDurationMs: tsdb.maxBlockDurationMs,
+      retentionBytes: tsdb.retentionBytes,
       walCompression: tsdb.walCompression,
       noLockfile: tsdb.noLockfile,
       outOfOrderTimeWindowMs: outOfOrderTimeWindowMs(this.config),

@@ -35,6 +35,19 @@ export interface DBStats {
   readonly walCorruptions?: number;
   readonly walTruncations?: number;
   readonly walWritesFailed?: number;
+  /** Blocks written from the head or by compaction, and failed compaction runs. */
+  readonly compactions?: number;
+  readonly compactionsFailed?: number;
+  /** Block reloads (after compactions and every compaction interval). */
+  readonly reloads?: number;
+  readonly reloadsFailed?: number;
+  /** Reloads that deleted blocks past the time or the size retention. */
+  readonly timeRetentions?: number;
+  readonly sizeRetentions?: number;
+  /** The size retention in bytes (0: off), and the bytes of the loaded blocks. */
+  readonly retentionLimitBytes?: number;
+  readonly blocksBytes?: number;
+  readonly numBlocks?: number;
 }
 
 /** One entry of a cardinality top list (/api/v1/status/tsdb). */

@@ -55,6 +55,15 @@ const STORAGE_METRICS: readonly StatMetric[] = [
   { stat: 'walCorruptions', name: 'prometheus_tsdb_wal_corruptions_total', type: 'counter', help: 'Total number of WAL corruptions.' },
   { stat: 'walTruncations', name: 'prometheus_tsdb_wal_truncations_total', type: 'counter', help: 'Total number of write log truncations attempted.' },
   { stat: 'walWritesFailed', name: 'prometheus_tsdb_wal_writes_failed_total', type: 'counter', help: 'Total number of write log writes that failed.' },
+  { stat: 'compactions', name: 'prometheus_tsdb_compactions_total', type: 'counter', help: 'Total number of compactions that were executed for the partition.' },
+  { stat: 'compactionsFailed', name: 'prometheus_tsdb_compactions_failed_total', type: 'counter', help: 'Total number of compactions that failed for the partition.' },
+  { stat: 'reloads', name: 'prometheus_tsdb_reloads_total', type: 'counter', help: 'Number of times the database reloaded block data from disk.' },
+  { stat: 'reloadsFailed', name: 'prometheus_tsdb_reloads_failures_total', type: 'counter', help: 'Number of times the database failed to reloadBlocks block data from disk.' },
+  { stat: 'timeRetentions', name: 'prometheus_tsdb_time_retentions_total', type: 'counter', help: 'The number of times that blocks were deleted because the maximum time limit was exceeded.' },
+  { stat: 'sizeRetentions', name: 'prometheus_tsdb_size_retentions_total', type: 'counter', help: 'The number of times that blocks were deleted because the maximum number of bytes was exceeded.' },
+  { stat: 'retentionLimitBytes', name: 'prometheus_tsdb_retention_limit_bytes', type: 'gauge', help: 'Max number of bytes to be retained in the tsdb blocks, configured 0 means disabled' },
+  { stat: 'blocksBytes', name: 'prometheus_tsdb_storage_blocks_bytes', type: 'gauge', help: 'The number of bytes that are currently used for local storage by all blocks.' },
+  { stat: 'numBlocks', name: 'prometheus_tsdb_blocks_loaded', type: 'gauge', help: 'Number of currently loaded data blocks' },
 ];
 
 /** prometheus_http_request_duration_seconds buckets, as web/web.go. */
