@@ -102,6 +102,11 @@ export const remoteReadPlugin: FastifyPluginAsync<RemoteReadPluginOptions> = asy
     payload.on('end', () => done(null, Buffer.concat(parts, size)));
     payload.on('error', (err) => done(err, undefined));
   });
+  // An empty Content-Type means "not given" (Go's Header.Get), not an invalid media type.
+  app.addHook('onRequest', async (request) => {
+    const ct = request.headers['content-type'];
+    if (ct !== undefined && ct.trim() === '') delete request.headers['content-type'];
+  });
 
   app.post(READ_PATH, async (request, reply) => {
     const leave = await gate.enter();

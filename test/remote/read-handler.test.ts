@@ -274,6 +274,15 @@ describe('bad requests', () => {
     });
   }
 
+  it('reads the body whatever its Content-Type says, as Prometheus does', async () => {
+    const body = readBody([{ start: T0, end: T0 + 1000, matchers: [{ name: 'job', value: 'a' }] }]);
+    for (const headers of [{}, { 'content-type': '' }, { 'content-type': 'application/json' }, { 'content-type': 'text/plain' }]) {
+      const res = await server().inject({ method: 'POST', url: READ_PATH, payload: body, headers });
+      expect(res.statusCode, JSON.stringify(headers)).toBe(200);
+      expect(samplesResponse(res.rawPayload)[0]).toHaveLength(2);
+    }
+  });
+
   it('streamed requests report errors before the first frame with their status', async () => {
     const res = await post(server(), readBody([{ start: 0, end: 1, matchers: [{ type: 3, name: 'job', value: '[' }] }], [1]));
     expect(res.statusCode).toBe(500);
