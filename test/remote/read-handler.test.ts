@@ -289,6 +289,22 @@ describe('bad requests', () => {
     expect(res.body).toMatch(/missing closing \]/);
   });
 
+  it('ends a started stream with the error text (the status is already sent)', async () => {
+    const failing: RemoteReadQueryable = {
+      async *select(matchers, mint, maxt) {
+        for await (const s of db.select(matchers, mint, maxt)) {
+          yield s;
+          throw new Error('disk on fire');
+        }
+      },
+    };
+    const res = await post(server({ queryable: () => failing }), readBody([{ start: T0, end: T0 + 60_000, matchers: [{ name: 'job', value: 'a' }] }], [1]));
+    expect(res.statusCode).toBe(200);
+    const text = Buffer.from('disk on fire\n');
+    expect(res.rawPayload.subarray(res.rawPayload.length - text.length)).toEqual(text);
+    expect(framesOf(res.rawPayload.subarray(0, res.rawPayload.length - text.length))).toHaveLength(1);
+  });
+
   it('survives seeded mutations of valid bodies with 200, 400 or 500', async () => {
     const prng = new Prng(0x5eed);
     const app = server();
