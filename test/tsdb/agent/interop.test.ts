@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import snappy from 'snappy';
 import { afterEach, describe, expect, it } from 'vitest';
-import { formatLabels } from '../../../src/format/index.js';
+import { formatGoFloat, formatLabels } from '../../../src/format/index.js';
 import { AgentDB, type ForwardProgress } from '../../../src/tsdb/agent/index.js';
 import { listCheckpoints } from '../../../src/tsdb/wal/index.js';
 import { exited, freePort } from '../../helpers/cli.js';
@@ -98,7 +98,7 @@ describe.skipIf(!PROMTOOL || !PROMETHEUS)('agent WAL and Prometheus 2.42', () =>
     // Every sample our WAL holds, as promtool prints it.
     const wal = readWal(join(d, 'wal'));
     const expected = wal.samples
-      .map((s) => `${formatLabels(wal.series.get(s.ref)!)} ${new DataView(Uint8Array.from(Buffer.from(s.bits, 'hex')).buffer).getFloat64(0)} ${s.t}`)
+      .map((s) => `${formatLabels(wal.series.get(s.ref)!)} ${formatGoFloat(new DataView(Uint8Array.from(Buffer.from(s.bits, 'hex')).buffer).getFloat64(0))} ${s.t}`)
       .sort();
     const dump = promtool(['tsdb', 'dump', d]).split('\n').filter((l) => l !== '').sort();
     expect(dump).toEqual(expected);
