@@ -40,7 +40,7 @@ export class FlagError extends Error {
 export const FLAGS: readonly FlagSpec[] = [
   { name: 'config.file', kind: 'string', placeholder: '<path>', help: 'Prometheus configuration file path. Without it the built-in default configuration is used.' },
   { name: 'web.listen-address', kind: 'string', default: '0.0.0.0:9090', help: 'Address to listen on for UI, API, and telemetry.' },
-  { name: 'web.config.file', kind: 'string', default: '', help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication. Not supported yet.' },
+  { name: 'web.config.file', kind: 'string', default: '', help: '[EXPERIMENTAL] Path to configuration file that can enable TLS or authentication.' },
   { name: 'web.read-timeout', kind: 'duration', default: '5m', help: 'Maximum duration before timing out read of the request.' },
   { name: 'web.max-connections', kind: 'int', default: '512', help: 'Maximum number of simultaneous connections (0: no limit).' },
   { name: 'web.enable-lifecycle', kind: 'bool', default: 'false', help: 'Enable shutdown and reload via HTTP request.' },

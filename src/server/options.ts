@@ -33,6 +33,8 @@ export interface ServerOptions {
     readonly maxConnections: number;
     readonly enableLifecycle: boolean;
     readonly enableAdminAPI: boolean;
+    /** --web.config.file ('' for none): TLS, basic auth, headers; read and checked at startup. */
+    readonly configFile: string;
   };
   readonly tsdb: {
     readonly path: string;
@@ -123,10 +125,6 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
     throw new FlagError(`The following flag(s) ${which}: ${goQuotedList(wrongMode)}`, EXIT_WRONG_MODE);
   }
 
-  const webConfigFile = read.string('web.config.file');
-  if (webConfigFile !== '') {
-    throw new FlagError('--web.config.file is not supported yet (TLS and authentication are not implemented)', EXIT_USAGE);
-  }
   const configFile = values.has('config.file') ? read.string('config.file') : undefined;
   if (configFile === '') throw badValue('config.file', '', 'the path must not be empty');
   flagValues['config.file'] = configFile ?? '';
@@ -168,6 +166,7 @@ export function resolveOptions(values: ReadonlyMap<string, string | readonly str
       maxConnections: read.int('web.max-connections', 0),
       enableLifecycle: read.bool('web.enable-lifecycle'),
       enableAdminAPI: read.bool('web.enable-admin-api'),
+      configFile: read.string('web.config.file'),
     },
     tsdb: {
       path: read.string('storage.tsdb.path'),

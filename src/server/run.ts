@@ -10,6 +10,7 @@ import { FlagError, parseArgs, usage } from './flags.js';
 import { resolveOptions, type ServerOptions } from './options.js';
 import { PromwasmServer, StartupError, outOfOrderTimeWindowMs, type ServerDeps } from './server.js';
 import { PROGRAM, versionSummary, versionText } from './version.js';
+import { loadWebEdge, type WebEdge } from '../web/web-edge.js';
 
 /** Exit codes, as Prometheus 2.42 uses them. */
 export const EXIT_OK = 0;
@@ -75,7 +76,15 @@ export async function runServer(argv: readonly string[], deps: ServerDeps, env: 
   const config = await loadStartupConfig(options, logger);
   if (config === undefined) return EXIT_INVALID;
 
-  const server = new PromwasmServer(options, config, deps, logger);
+  let edge: WebEdge | undefined;
+  try {
+    edge = await loadWebEdge(options.web.configFile);
+  } catch (err) {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'Unable to validate web configuration file');
+    return EXIT_FAILURE;
+  }
+
+  const server = new PromwasmServer(options, config, deps, logger, edge);
   const shutdown = new ShutdownTrigger(io, logger, server);
   try {
     const started = server.start().then(

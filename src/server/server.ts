@@ -18,6 +18,7 @@ import { targetsPlugin } from '../web/targets.js';
 import type { ListenAddress, ServerOptions } from './options.js';
 import { checkAgentConfig, openAgentStorage } from './agent-mode.js';
 import type { DB, OpenAgentDB, OpenDB } from './storage-seam.js';
+import type { WebEdge } from '../web/web-edge.js';
 import { BUILD_INFO } from './version.js';
 
 const IDLE_REAP_INTERVAL_MS = 50;
@@ -84,6 +85,8 @@ export class PromwasmServer {
     config: LoadedConfig,
     deps: ServerDeps,
     private readonly logger: Logger,
+    /** --web.config.file's TLS, headers and basic auth. */
+    private readonly edge?: WebEdge,
   ) {
     this.config = config;
     this.openDB = deps.openDB;
@@ -118,6 +121,7 @@ export class PromwasmServer {
       lifecycle: { enabled: options.web.enableLifecycle, quit: requestQuit, reload: () => this.reloadConfig() },
       plugins: [...(deps.plugins?.(context) ?? []), targets],
       readTimeoutMs: options.web.readTimeoutMs,
+      edge,
     });
   }
 
@@ -136,6 +140,8 @@ export class PromwasmServer {
     } catch (err) {
       throw new StartupError('Unable to start web listener', { cause: err });
     }
+    const tls = this.edge?.tls !== undefined;
+    this.logger.info({ component: 'web', http2: tls && this.edge!.config.http2, address: this.listeningOn }, tls ? 'TLS is enabled.' : 'TLS is disabled.');
     if (this.stopping) return;
 
     const agent = this.options.agent.enabled;
@@ -214,7 +220,7 @@ export class PromwasmServer {
     // closes the idle ones only once, and a keep-alive connection whose request was in flight
     // would otherwise hold the shutdown until its keep-alive timeout.
     const closing = this.app.close();
-    const reaper = setInterval(() => this.app.server.closeIdleConnections(), IDLE_REAP_INTERVAL_MS);
+    const reaper = setInterval(() => this.app.server.closeIdleConnections?.(), IDLE_REAP_INTERVAL_MS); // an HTTP/2 server has none
     try {
       await closing;
     } finally {

@@ -17,6 +17,8 @@ import { RouteNotFoundError, WebError } from './errors.js';
 import { healthPlugin, requireReady, type Readiness } from './health.js';
 import { lifecyclePlugin, type LifecyclePluginOptions } from './lifecycle.js';
 import { metricsPlugin, type SelfMetrics } from './self-metrics.js';
+import { webConfigHook } from './basic-auth.js';
+import type { WebEdge } from './web-edge.js';
 
 /** A plugin to mount, e.g. the remote-write receiver: `{ plugin, options, prefix: '/api/v1' }`. */
 export interface WebPluginRegistration {
@@ -36,6 +38,8 @@ export interface WebAppOptions {
   readonly plugins?: readonly WebPluginRegistration[];
   /** Time allowed to receive a whole request (--web.read-timeout); 0: no limit. */
   readonly readTimeoutMs?: number;
+  /** --web.config.file: TLS (HTTP/2 over it unless disabled), response headers, basic auth. */
+  readonly edge?: WebEdge;
 }
 
 /** Builds the app with every plugin registered; call `ready()`, `listen()` or `inject()` on the result. */
@@ -46,7 +50,14 @@ export function buildWebApp(options: WebAppOptions): FastifyInstance {
     // Prometheus does not log requests; /metrics counts them.
     logController: new LogController({ disableRequestLogging: true }),
     requestTimeout: options.readTimeoutMs ?? 0,
-  });
+    ...serverKind(options.edge),
+  }) as unknown as FastifyInstance; // an HTTPS or HTTP/2 server serves the same routes
+
+  const edge = options.edge;
+  if (edge !== undefined) {
+    app.addHook('onRequest', webConfigHook(edge.config));
+    if (edge.tls?.onSecureConnection) app.server.on('secureConnection', edge.tls.onSecureConnection);
+  }
 
   instrumentRequests(app, options.selfMetrics);
   app.setErrorHandler(renderError);
@@ -65,6 +76,13 @@ export function buildWebApp(options: WebAppOptions): FastifyInstance {
     });
   }
   return app;
+}
+
+/** Fastify's server options for the edge: HTTPS, or HTTP/2 with HTTP/1.1 fallback (ALPN), or plain HTTP. */
+function serverKind(edge: WebEdge | undefined): object {
+  if (edge?.tls === undefined) return {};
+  if (!edge.config.http2) return { https: edge.tls.options };
+  return { http2: true, https: { ...edge.tls.options, allowHTTP1: true } };
 }
 
 /** Counts every answered request of a known route under its path pattern; unrouted 404s are not counted, as in Prometheus. */

@@ -28,6 +28,7 @@ describe('defaults', () => {
       maxConnections: 512,
       enableLifecycle: false,
       enableAdminAPI: false,
+      configFile: '',
     });
     expect(options.tsdb).toEqual({
       path: 'data/',
@@ -82,6 +83,7 @@ describe('every flag', () => {
     [['--web.max-connections=0'], (o) => o.web.maxConnections, 0],
     [['--web.enable-lifecycle'], (o) => o.web.enableLifecycle, true],
     [['--web.enable-admin-api'], (o) => o.web.enableAdminAPI, true],
+    [['--web.config.file=web.yml'], (o) => o.web.configFile, 'web.yml'],
     [['--web.enable-remote-write-receiver'], (o) => o.flagValues['web.enable-remote-write-receiver'], 'true'],
     [['--storage.tsdb.path=/var/lib/x'], (o) => o.tsdb.path, '/var/lib/x'],
     [['--storage.tsdb.min-block-duration=1h'], (o) => o.tsdb.minBlockDurationMs, H],
@@ -161,7 +163,6 @@ describe('errors', () => {
     [['--no-web.enable-lifecycle=true'], "flag '--no-web.enable-lifecycle' takes no value"],
     [['--agent'], 'agent mode is not implemented yet'],
     [['--enable-feature=agent'], 'agent mode is not implemented yet'],
-    [['--web.config.file=web.yml'], '--web.config.file is not supported yet (TLS and authentication are not implemented)'],
   ])('%j exits 1: %s', (argv, message) => {
     const err = flagError(argv);
     expect(err.message).toBe(message);
