@@ -149,17 +149,22 @@ export class QueueManager implements WalRecordSink, ShardOwner {
    */
   async close(flushDeadlineMs: number): Promise<void> {
     clearInterval(this.shardTimer);
-    await this.watcher.stop();
-    await this.resharding;
+    const deadline = Date.now() + flushDeadlineMs;
+    // Read to the end of the WAL (ingestion has stopped by now), then send it all, within the deadline.
+    await this.watcher.drain(flushDeadlineMs);
+    this.watcher.halt();
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       Promise.all(this.shards.map((s) => s.flush())),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, flushDeadlineMs))),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, Math.max(0, deadline - Date.now())))),
     ]);
     clearTimeout(timer);
     this.stopping = true;
     for (const wake of this.sleepers) wake();
     await Promise.all(this.shards.map((s) => s.stop()));
+    await this.resharding;
+    await Promise.all(this.shards.map((s) => s.stop()));
+    await this.watcher.stop();
     await this.store.flush();
     this.opts.client.close();
     this.opts.metrics.remove();

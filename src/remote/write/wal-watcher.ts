@@ -53,6 +53,8 @@ const DEFAULT_POLL_MS = 250;
 
 export class WalWatcher {
   private stopped = false;
+  /** Stop at the next point where nothing more is there to read. */
+  private draining = false;
   private wake: (() => void) | undefined;
   private fsWatcher: FSWatcher | undefined;
   private readonly cols = new SampleColumns(1024);
@@ -74,10 +76,27 @@ export class WalWatcher {
     this.running = this.run().catch((err: unknown) => this.opts.sink.corruption(err as Error));
   }
 
-  async stop(): Promise<void> {
+  /**
+   * Resolves once everything the WAL holds has been handed over (the watcher then stops), or after
+   * `timeoutMs`, whichever comes first: a graceful shutdown forwards what was acknowledged.
+   */
+  async drain(timeoutMs: number): Promise<void> {
+    this.draining = true;
+    this.notify();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.running, new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
+    clearTimeout(timer);
+  }
+
+  /** Makes the watcher stop at its next step, without waiting for it (it may be held by the sink). */
+  halt(): void {
     this.stopped = true;
     this.fsWatcher?.close();
     this.notify();
+  }
+
+  async stop(): Promise<void> {
+    this.halt();
     await this.running;
   }
 
@@ -190,6 +209,7 @@ export class WalWatcher {
           return segment + 1;
         }
         this.opts.sink.caughtUp();
+        if (this.draining) return undefined;
         await this.sleep();
       }
     } finally {
@@ -202,6 +222,7 @@ export class WalWatcher {
     while (!this.stopped) {
       if (existsSync(segmentPath(this.opts.walDir, segment))) return true;
       this.opts.sink.caughtUp();
+      if (this.draining) return false;
       await this.sleep();
     }
     return false;
