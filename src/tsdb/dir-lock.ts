@@ -2,20 +2,23 @@
 // directory is opened for writing, held open for the DB's life, removed on close.
 //
 // Prometheus holds an flock(2) on the file; Node has no flock, so promwasm's lock is the file itself:
-//   - it is created exclusively (O_CREAT|O_EXCL) and holds the owner's pid, and the descriptor stays
-//     open until release;
+//   - it appears complete, with the owner's pid in it: written under a private name first, then
+//     hard-linked to `lock` (link(2) fails when `lock` exists, so exactly one creator wins); the
+//     descriptor stays open until release;
 //   - an existing file names a live holder when its pid is a running process other than this one
 //     (kill(pid, 0)), when this process already holds it, or (Linux) when /proc/locks shows an
 //     flock on it, as a running Prometheus holds;
 //   - otherwise it is stale (its owner died, or it is an empty file a crashed Prometheus left) and
 //     is replaced, as Prometheus replaces a lockfile from a previous execution. The stale file is
-//     first renamed aside and checked to be the very file judged stale, so two processes replacing
-//     it at once cannot both win.
+//     renamed aside and checked to be the very file (inode) judged stale; a live owner's file moved
+//     by mistake is linked back at once. Only three processes racing over one stale file within
+//     that instant could both end up holding the directory.
 // A locked directory is refused before anything in it is touched. A dead owner whose pid a new,
 // unrelated process now has keeps the directory locked until the file is removed by hand; the
 // error says so. Prometheus's flock, in turn, does not see promwasm's lock.
 
-import { closeSync, fstatSync, linkSync, openSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The name of the lock file in a data directory (Prometheus's). */
@@ -39,6 +42,9 @@ const held = new Set<string>();
 
 const MAX_ATTEMPTS = 3;
 
+/** A pid takes at most 20 characters; a longer lock file is not one of ours and is judged by its start. */
+const LOCK_READ_BYTES = 32;
+
 /** A held directory lock. */
 export class DirLock {
   private fd: number | undefined;
@@ -58,20 +64,32 @@ export class DirLock {
   static acquire(dir: string): DirLock {
     const path = join(resolve(dir), LOCK_FILE);
     if (held.has(path)) throw new DirLockedError(dir, process.pid, `directory ${dir} is already open in this process (pid ${process.pid})`);
-    let replaced = false;
-    for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const fd = createExclusive(path);
-      if (fd !== undefined) {
-        writeSync(fd, `${process.pid}\n`);
-        held.add(path);
-        return new DirLock(path, fd, fstatSync(fd).ino, replaced);
+    // A live holder is refused before this process writes anything in the directory.
+    const first = judge(path);
+    if (first.live) throw new DirLockedError(dir, first.pid, first.message);
+    // The candidate: this process's pid under a private name, linked into place below.
+    const candidate = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const fd = openSync(candidate, 'wx', 0o644);
+    try {
+      writeSync(fd, `${process.pid}\n`);
+      let replaced = false;
+      for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+        if (linkExclusive(candidate, path)) {
+          held.add(path);
+          return new DirLock(path, fd, fstatSync(fd).ino, replaced);
+        }
+        const holder = judge(path);
+        if (holder.live) throw new DirLockedError(dir, holder.pid, holder.message);
+        if (holder.ino !== undefined) removeStale(path, holder.ino);
+        replaced = true;
       }
-      const holder = liveHolder(path);
-      if (holder !== undefined) throw new DirLockedError(dir, holder.pid, holder.message);
-      removeStale(path);
-      replaced = true;
+      throw new DirLockedError(dir, undefined, `directory ${dir}: lock file ${path} keeps being replaced by another process`);
+    } catch (err) {
+      closeSync(fd);
+      throw err;
+    } finally {
+      unlinkSync(candidate);
     }
-    throw new DirLockedError(dir, undefined, `directory ${dir}: lock file ${path} keeps being replaced by another process`);
   }
 
   /** Closes the lock file and removes it (only if it is still the one this lock created). Idempotent. */
@@ -88,34 +106,35 @@ export class DirLock {
   }
 }
 
-function createExclusive(path: string): number | undefined {
+function linkExclusive(from: string, to: string): boolean {
   try {
-    return openSync(path, 'wx', 0o644);
+    linkSync(from, to);
+    return true;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
 }
 
-/** The live holder of an existing lock file, or undefined when the file is stale (or gone). */
-function liveHolder(path: string): { pid: number | undefined; message: string } | undefined {
-  let text: string;
-  let ino: number;
-  try {
-    text = readFileSync(path, 'utf8');
-    ino = statSync(path).ino;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined; // released meanwhile: retry
-    throw err;
-  }
+type Judgement =
+  | { readonly live: true; readonly pid: number | undefined; readonly message: string }
+  /** Stale (`ino` is the file judged), or gone meanwhile (no `ino`). */
+  | { readonly live: false; readonly ino: number | undefined };
+
+/** Whether an existing lock file has a live holder. */
+function judge(path: string): Judgement {
+  const file = readLockFile(path);
+  if (file === undefined) return { live: false, ino: undefined }; // released meanwhile: retry
+  const { text, ino, dev } = file;
   const dir = resolve(path, '..');
-  const flockPid = flockHolder(path, ino);
+  const flockPid = flockHolder(dev, ino);
   if (flockPid !== undefined) {
-    return { pid: flockPid, message: `directory ${dir} locked by process ${flockPid} (an flock on ${path}, as Prometheus holds)` };
+    return { live: true, pid: flockPid, message: `directory ${dir} locked by process ${flockPid} (an flock on ${path}, as Prometheus holds)` };
   }
-  const pid = /^\s*(\d+)\s*$/.exec(text) ? Number(text.trim()) : undefined;
-  if (pid === undefined || pid === 0 || pid === process.pid || !processRuns(pid)) return undefined;
+  if (!liveHolderText(text)) return { live: false, ino };
+  const pid = Number(text.trim());
   return {
+    live: true,
     pid,
     message: `directory ${dir} locked by process ${pid} (lock file ${path}; if no promwasm runs on this directory, remove the file)`,
   };
@@ -131,14 +150,13 @@ function processRuns(pid: number): boolean {
 }
 
 /** The pid holding an flock on the file (Linux /proc/locks), if any. */
-function flockHolder(path: string, ino: number): number | undefined {
+function flockHolder(dev: number, ino: number): number | undefined {
   let locks: string;
   try {
     locks = readFileSync('/proc/locks', 'utf8');
   } catch {
     return undefined; // not Linux
   }
-  const dev = statSync(path).dev;
   // Linux's dev_t: major in bits 8-19 and 32+, minor in bits 0-7 and 20+; /proc/locks prints them in hex.
   const major = Math.floor(dev / 256) % 4096;
   const minor = (dev % 256) + (Math.floor(dev / 1048576) % 4096) * 256;
@@ -154,22 +172,19 @@ function flockHolder(path: string, ino: number): number | undefined {
 }
 
 /**
- * Removes a stale lock file: renamed aside (atomic), then checked to be the file judged stale; if a
- * new owner's file was moved instead, it is put back.
+ * Removes the stale lock file `judged` (its inode): renamed aside (atomic), then checked to be that
+ * very file; if a new owner's file was moved instead, it is put back.
  */
-function removeStale(path: string): void {
-  const aside = `${path}.stale-${process.pid}`;
-  let judged: number;
+function removeStale(path: string, judged: number): void {
+  const aside = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.stale`;
   try {
-    judged = statSync(path).ino;
     renameSync(path, aside);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
     throw err;
   }
-  const moved = readFileSync(aside, 'utf8');
-  const movedIno = statSync(aside).ino;
-  if (movedIno !== judged && liveHolderText(moved)) {
+  const moved = readLockFile(aside);
+  if (moved !== undefined && moved.ino !== judged) {
     try {
       linkSync(aside, path); // give the new owner its file back (unless yet another one exists)
     } catch (err) {
@@ -179,7 +194,28 @@ function removeStale(path: string): void {
   unlinkSync(aside);
 }
 
+/** The start of a lock file and its inode; undefined when it is gone. Anything but a regular file is refused. */
+function readLockFile(path: string): { text: string; ino: number; dev: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK); // a FIFO planted there cannot block us
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+  try {
+    const stat = fstatSync(fd);
+    if (!stat.isFile()) throw new Error(`lock DB directory: ${path} is not a regular file`);
+    const buf = Buffer.alloc(LOCK_READ_BYTES);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return { text: buf.toString('latin1', 0, n), ino: stat.ino, dev: stat.dev };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether the text names a running process other than this one (this pid is a previous life of a reused pid). */
 function liveHolderText(text: string): boolean {
-  const pid = Number(text.trim());
-  return Number.isInteger(pid) && pid > 0 && pid !== process.pid && processRuns(pid);
+  const pid = /^\s*(\d{1,10})\s*$/.exec(text) ? Number(text.trim()) : 0;
+  return pid > 0 && pid !== process.pid && processRuns(pid);
 }

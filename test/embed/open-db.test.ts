@@ -2,7 +2,7 @@
 // close (flush + lock released, data back after reopening) and the directory lock against another
 // process.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -207,5 +207,58 @@ describe('openDB bad input: a clear error naming the option, nothing written', (
     const v = await db.query('held', 1000);
     expect(v.kind === 'vector' && v.samples.map((s) => s.v)).toEqual([1]);
     await db.close();
+  }, 60_000);
+});
+
+describe('the lock file against hostile contents', () => {
+  it('a directory, a FIFO or a huge file named lock: an error or a stale lock, never a hang', async () => {
+    mkdirSync(join(dir, 'lock'));
+    await expect(openDB(dir)).rejects.toThrow(/lock DB directory: .*lock is not a regular file/);
+    rmSync(join(dir, 'lock'), { recursive: true });
+    spawnSync('mkfifo', [join(dir, 'lock')]);
+    await expect(openDB(dir)).rejects.toThrow(/is not a regular file/);
+    rmSync(join(dir, 'lock'));
+    writeFileSync(join(dir, 'lock'), Buffer.alloc(10 << 20, 0x31)); // "1111…": not a pid
+    const db = await openDB(dir);
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(`${process.pid}\n`);
+    await db.close();
+  });
+});
+
+describe('concurrent opens', () => {
+  it('of a directory with a stale lock: exactly one process wins', async () => {
+    writeFileSync(join(dir, 'lock'), '4194305\n');
+    const script = `const { DirLock } = await import(${JSON.stringify(join(ROOT, 'src/tsdb/dir-lock.ts'))});
+      process.stdout.write('ready\\n');
+      process.stdin.once('data', () => {
+        let held;
+        try { held = DirLock.acquire(${JSON.stringify(dir)}); process.stdout.write('won\\n'); }
+        catch (e) { process.stdout.write(e.name + '\\n'); }
+        process.stdin.once('data', () => { held?.release(); process.exit(0); });
+      });`;
+    const children = Array.from({ length: 4 }, () =>
+      spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }),
+    );
+    const outputs = children.map((c) => {
+      let out = '';
+      c.stdout!.on('data', (d) => (out += d));
+      return () => out;
+    });
+    const until = async (pred: () => boolean) => {
+      for (const deadline = Date.now() + 30_000; !pred(); await new Promise((r) => setTimeout(r, 20))) {
+        if (Date.now() > deadline) throw new Error(`children: ${outputs.map((o) => JSON.stringify(o())).join(' ')}`);
+      }
+    };
+    try {
+      await until(() => outputs.every((o) => o().includes('ready')));
+      for (const c of children) c.stdin!.write('go\n'); // all at once
+      await until(() => outputs.every((o) => o().split('\n').length === 3));
+      const results = outputs.map((o) => o().split('\n')[1]).sort();
+      expect(results).toEqual(['DirLockedError', 'DirLockedError', 'DirLockedError', 'won']);
+    } finally {
+      for (const c of children) c.stdin!.write('stop\n');
+      await Promise.all(children.map((c) => new Promise((r) => (c.exitCode !== null ? r(0) : c.once('exit', r)))));
+    }
+    expect(existsSync(join(dir, 'lock'))).toBe(false);
   }, 60_000);
 });
