@@ -43,7 +43,7 @@ export class FakeUpstream {
         const raw = uncompressSync(body) as Buffer;
         const v2 = String(req.headers['content-type']).includes('io.prometheus.write.v2.Request');
         const decoded = (v2 ? RequestV2 : WriteRequestV1).toObject((v2 ? RequestV2 : WriteRequestV1).decode(raw), { longs: Number, defaults: false }) as Record<string, unknown>;
-        const answer = this.script.shift() ?? { status: 204 };
+        const answer = this.down ? { status: 503, body: 'down' } : this.script.shift() ?? { status: 204 };
         this.log.push({ status: answer.status, at: Date.now() });
         if (answer.status < 300) this.requests.push({ headers: req.headers, body, decoded, samples: samplesOf(decoded, v2, raw) });
         else this.rejected.push({ headers: req.headers, body, decoded, samples: samplesOf(decoded, v2, raw) });
@@ -55,6 +55,8 @@ export class FakeUpstream {
     this.url = `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/api/v1/write`;
   }
 
+  /** While set, every request is answered 503 (an outage). */
+  down = false;
   /** Every request's answer status and arrival time, in order. */
   readonly log: { status: number; at: number }[] = [];
 
