@@ -15,8 +15,14 @@ import {
 } from './proto-reader.js';
 import { normalizeLabels, type NormalizedLabels } from './series-labels.js';
 
+/** Scratch for a series' label pairs, in wire order. */
+interface LabelScratch {
+  names: string[];
+  values: string[];
+}
+
 /** What the 1.0 walk keeps between requests: the label-set cache and scratch for label pairs. */
-export class V1State {
+export class V1State implements LabelScratch {
   readonly labelSets = new LabelSetCache();
   names: string[] = [];
   values: string[] = [];
@@ -29,7 +35,7 @@ const W_METADATA = tagOf(3, LEN);
 /** Decodes a 1.0 WriteRequest into `out` (reset first). Throws ProtoDecodeError. */
 export function decodeWriteRequestV1(r: ProtoReader, body: Uint8Array, out: DecodedWriteRequest, state: V1State): void {
   r.reset(body);
-  out.reset(1);
+  out.reset(1, body);
   const end = body.length;
   while (r.pos < end) {
     const tag = r.tag(end);
@@ -84,12 +90,29 @@ function decodeTimeSeries(r: ProtoReader, end: number, out: DecodedWriteRequest,
       default: skipField(r, tag, end, 'TimeSeries', TIME_SERIES_FIELDS);
     }
   }
+  const keyed = onlyRun && runEnd > runStart;
   if (cached === undefined) {
     cached = normalizeLabels(state.names, state.values, n);
-    if (onlyRun && runEnd > runStart) cache.set(r.buf, runStart, runEnd, hash, cached);
+    if (keyed) cache.set(r.buf, runStart, runEnd, hash, cached);
   }
-  out.setLabels(i, cached);
+  if (keyed) out.setLabels(i, cached, runStart, runEnd);
+  else out.setLabels(i, cached);
   out.endSeries();
+}
+
+/** Reader and scratch for labelsOfRun: decoding is synchronous, so one pair serves every call. */
+const rerun = { reader: new ProtoReader(), scratch: { names: [], values: [] } as LabelScratch };
+
+/**
+ * The labels of series i decoded again from its run of Label fields in the request body: for a
+ * cached label set that released its labels (see NormalizedLabels.labels). The run was framed
+ * when the request was decoded.
+ */
+export function labelsOfRun(req: DecodedWriteRequest, i: number): NormalizedLabels {
+  const { reader, scratch } = rerun;
+  reader.reset(req.body);
+  const n = decodeRun(reader, req.labelRunStart[i]!, req.labelRunEnd[i]!, scratch);
+  return normalizeLabels(scratch.names, scratch.values, n);
 }
 
 /**
@@ -113,7 +136,7 @@ function labelRunEnd(buf: Uint8Array, p: number, end: number): number {
 }
 
 /** Decodes the labels of the run `[start, end)` into the scratch; returns how many. */
-function decodeRun(r: ProtoReader, start: number, end: number, state: V1State): number {
+function decodeRun(r: ProtoReader, start: number, end: number, state: LabelScratch): number {
   const resume = r.pos;
   r.pos = start;
   let n = 0;
@@ -153,7 +176,7 @@ const LABEL_FIELDS = ['', 'name', 'value'];
 const L_NAME = tagOf(1, LEN);
 const L_VALUE = tagOf(2, LEN);
 
-function decodeLabel(r: ProtoReader, end: number, state: V1State, n: number): void {
+function decodeLabel(r: ProtoReader, end: number, state: LabelScratch, n: number): void {
   let name = '';
   let value = '';
   while (r.pos < end) {

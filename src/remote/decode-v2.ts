@@ -91,7 +91,7 @@ const R_TIMESERIES = tagOf(5, LEN);
 /** Decodes a 2.0 Request into `out` (reset first). Throws ProtoDecodeError. */
 export function decodeWriteRequestV2(r: ProtoReader, body: Uint8Array, out: DecodedWriteRequest, refs: SymbolRefs): void {
   r.reset(body);
-  out.reset(2);
+  out.reset(2, body);
   refs.seriesRefCount = 0;
   refs.exemplarRefCount = 0;
   refs.exemplarStart[0] = 0;

@@ -44,6 +44,15 @@ export class DecodedWriteRequest {
    */
   seriesSets: NormalizedLabels[] = [];
 
+  /**
+   * 1.0 only: where series i's run of Label fields lies in `body`, when the series' labels are
+   * that run and nothing else (the label-set cache's key); start === end otherwise.
+   */
+  labelRunStart = new Uint32Array(256);
+  labelRunEnd = new Uint32Array(256);
+  /** The decompressed body the request was decoded from (the label runs point into it). */
+  body: Uint8Array = new Uint8Array(0);
+
   /** Series i's labels (a copy of the view, for inspection; ingest reads seriesSets). */
   get seriesLabels(): Labels[] {
     return this.seriesSets.slice(0, this.seriesCount).map((s) => s.labels);
@@ -83,8 +92,9 @@ export class DecodedWriteRequest {
   /** 2.0 only: rc.3 `created_timestamp` of each series (0 = unset). */
   createdTimestamps = new Float64Array(256);
 
-  reset(version: 1 | 2): void {
+  reset(version: 1 | 2, body: Uint8Array): void {
     this.version = version;
+    this.body = body;
     this.seriesCount = 0;
     this.sampleCount = 0;
     this.histogramCount = 0;
@@ -105,8 +115,10 @@ export class DecodedWriteRequest {
     return i;
   }
 
-  setLabels(i: number, labels: NormalizedLabels): void {
+  setLabels(i: number, labels: NormalizedLabels, runStart = 0, runEnd = 0): void {
     this.seriesSets[i] = labels;
+    this.labelRunStart[i] = runStart;
+    this.labelRunEnd[i] = runEnd;
   }
 
   /** Closes the series opened by beginSeries(). */
@@ -149,6 +161,8 @@ export class DecodedWriteRequest {
     this.histogramStart = grownUint32(this.histogramStart, n);
     this.exemplarStart = grownUint32(this.exemplarStart, n);
     this.createdTimestamps = grownFloat64(this.createdTimestamps, n);
+    this.labelRunStart = grownUint32(this.labelRunStart, n);
+    this.labelRunEnd = grownUint32(this.labelRunEnd, n);
   }
 }
 

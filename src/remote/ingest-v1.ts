@@ -32,6 +32,8 @@ import {
   type Written,
 } from './ingest-common.js';
 import { StorageError } from '../storage/errors.js';
+import { labelsOfRun } from './decode-v1.js';
+import { RELEASED_LABELS } from './series-labels.js';
 
 export async function ingestV1(appendable: Appendable, req: DecodedWriteRequest, opts: IngestOptions): Promise<IngestResult> {
   const app = appendable.appender();
@@ -68,8 +70,27 @@ export async function ingestV1(appendable: Appendable, req: DecodedWriteRequest,
   return { status: 204, message: '', written };
 }
 
-/** Samples, then exemplars, then histograms of series i, as Prometheus appends them. Throws to roll back. */
+/**
+ * Appends series i. A cached label set may have released its labels (NormalizedLabels.labels):
+ * its ref then stands for them, and should the storage have dropped that series meanwhile (idle
+ * through a head truncation) it refuses the empty label set before appending anything; the
+ * labels are decoded again from the request and the series appended anew. Throws to roll back.
+ */
 function appendSeries(app: Appender, req: DecodedWriteRequest, i: number, opts: IngestOptions, written: Written): void {
+  const set = req.seriesSets[i]!;
+  try {
+    appendSeriesData(app, req, i, opts, written);
+  } catch (err) {
+    if (set.labels !== RELEASED_LABELS || !(err instanceof StorageError && err.code === 'INVALID_LABELS')) throw err;
+    set.labels = labelsOfRun(req, i).labels;
+    set.ref = 0;
+    appendSeriesData(app, req, i, opts, written);
+  }
+  if (set.ref !== 0 && req.labelRunEnd[i]! > req.labelRunStart[i]!) set.labels = RELEASED_LABELS;
+}
+
+/** Samples, then exemplars, then histograms of series i, as Prometheus appends them. */
+function appendSeriesData(app: Appender, req: DecodedWriteRequest, i: number, opts: IngestOptions, written: Written): void {
   const set = req.seriesSets[i]!;
   const labels = set.labels;
   let ref = set.ref;

@@ -63,7 +63,7 @@ describe('decoder fuzzing against protobufjs', () => {
     const prefixes = lengthPrefixOffsets(seed.body);
     expect(prefixes.length).toBeGreaterThan(0);
     const iterations = seed.body.length > 20000 ? 400 : 1500;
-    const stats = { accepted: 0, rejected: 0, strictOnly: 0, quirks: 0, slowestMs: 0 };
+    const stats = { accepted: 0, rejected: 0, strictOnly: 0, quirks: 0 };
 
     for (let it = 0; it < iterations; it++) {
       const kind = MUTATIONS[it % MUTATIONS.length]!;
@@ -71,7 +71,6 @@ describe('decoder fuzzing against protobufjs', () => {
       const body = mutate(rng, seed.body, donor, kind, prefixes);
       const context = `seed ${seed.name}, iteration ${it} (${kind})`;
 
-      const t0 = performance.now();
       let hand: NormRequest | undefined;
       let handError: unknown;
       try {
@@ -79,7 +78,6 @@ describe('decoder fuzzing against protobufjs', () => {
       } catch (err) {
         handError = err;
       }
-      stats.slowestMs = Math.max(stats.slowestMs, performance.now() - t0);
       if (handError !== undefined) expect(handError, context).toBeInstanceOf(ProtoDecodeError);
 
       quirk = false;
@@ -104,6 +102,5 @@ describe('decoder fuzzing against protobufjs', () => {
     // The mutations must exercise both sides, or the agreement checks above prove little.
     expect(stats.accepted, JSON.stringify(stats)).toBeGreaterThan(iterations / 20);
     expect(stats.rejected, JSON.stringify(stats)).toBeGreaterThan(iterations / 20);
-    expect(stats.slowestMs, JSON.stringify(stats)).toBeLessThan(250);
   });
 });

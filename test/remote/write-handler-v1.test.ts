@@ -52,6 +52,24 @@ describe('remote write 1.0 through the handler', () => {
     expect(db.totalSamples()).toBe(2);
   });
 
+  it('stores a cached series again under its labels once the storage has dropped it', async () => {
+    const db = new MemoryAppendable();
+    const app = await writeServer(db);
+    const a = [{ name: '__name__', value: 'up' }, { name: 'job', value: 'a' }];
+    expect((await post(app, v1Body([up('a', [[1000, 1]])]))).statusCode).toBe(204);
+    // The second request finds the series by the ref its cached label set kept, not by labels.
+    expect((await post(app, v1Body([up('a', [[2000, 2]])]))).statusCode).toBe(204);
+    expect(db.get(a)?.count).toBe(2);
+    db.clear(); // as a head truncation drops a series that went idle
+    const res = await post(app, v1Body([up('b', [[3000, 3]]), up('a', [[3000, 3]]), up('a', [[4000, 4]])]));
+    expect(res.statusCode).toBe(204);
+    expect(db.get(a)?.labels).toEqual(a);
+    expect([db.get(a)?.count, db.totalSamples()]).toEqual([2, 3]);
+    expect((await post(app, v1Body([up('a', [[5000, 5]])]))).statusCode).toBe(204);
+    expect(db.get(a)?.count).toBe(3);
+    await app.close();
+  });
+
   it('answers 400 for a duplicate timestamp with other bits, 204 for the identical sample', async () => {
     const db = new MemoryAppendable();
     const app = await writeServer(db);

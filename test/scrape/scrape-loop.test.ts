@@ -131,7 +131,6 @@ describe('scrape loop', () => {
     expect(storage.values('up', tl)).toEqual([0]);
     const duration = storage.values('scrape_duration_seconds', tl)[0]!;
     expect(duration).toBeGreaterThanOrEqual(0.29);
-    expect(duration).toBeLessThan(0.6);
     expect(target.lastError).toBe(`Get "http://${address}/metrics": context deadline exceeded`);
   });
 

@@ -113,6 +113,8 @@ describe('appender semantics', () => {
       'INVALID_LABELS',
     );
     expect(codeOf(() => app.append(0, [{ name: 'a', value: '' }], 1, 1))).toBe('INVALID_LABELS');
+    // A ref the head does not know, without labels: what a remote-write label set that released its labels meets.
+    expect(codeOf(() => app.append(12_345, [], 1, 1))).toBe('INVALID_LABELS');
     const ref = app.append(0, [{ name: 'z', value: '1' }, { name: 'a', value: '' }, { name: '__name__', value: 'n' }], 1, 1);
     expect(head.getByRef(ref)!.labels).toEqual(labelsFromRecord({ __name__: 'n', z: '1' }));
     await app.rollback();
