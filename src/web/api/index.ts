@@ -3,6 +3,7 @@
 // a urlencoded body is form values, any other body is ignored.
 
 import type { FastifyPluginAsync } from 'fastify';
+import type { PrometheusConfig } from '../../config/types.js';
 import type { EngineOptions } from '../../promql/engine.js';
 import type { QueryStorage } from '../../server/storage-seam.js';
 import { queryRoutes } from './query.js';
@@ -19,6 +20,8 @@ export interface QueryApiOptions {
   readonly runtime: () => RuntimeStatus;
   readonly build: BuildInfoFields;
   readonly flags: Readonly<Record<string, string>>;
+  /** The configuration in force (it changes on reload). */
+  readonly config: () => PrometheusConfig;
   /** The clock for queries without `time` (ms). */
   readonly now?: () => number;
 }
@@ -38,5 +41,5 @@ export const queryApiPlugin: FastifyPluginAsync<QueryApiOptions> = async (app, o
   app.options('/*', handle(async () => ({ data: undefined })));
   await app.register(queryRoutes, { storage: opts.storage, engine: opts.engine, now: opts.now });
   await app.register(seriesMetadataRoutes, { storage: opts.storage });
-  await app.register(statusRoutes, { storage: opts.storage, runtime: opts.runtime, build: opts.build, flags: opts.flags });
+  await app.register(statusRoutes, { storage: opts.storage, runtime: opts.runtime, build: opts.build, flags: opts.flags, config: opts.config });
 };

@@ -33,6 +33,7 @@ export function queryApiRegistration(context: PluginContext, db: () => DB): WebP
     },
     build: BUILD_INFO,
     flags: flagValues,
+    config: () => context.config().prometheus,
   };
   return { plugin: queryApiPlugin, prefix: '/api/v1', options: { ...options } };
 }

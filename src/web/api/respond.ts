@@ -2,6 +2,8 @@
 // {"status", "data", "errorType", "error", "warnings"} with Go's field order and omitempty, and an error's
 // type decides its HTTP status. Handlers return an ApiResult or throw an ApiError; `sendResult` writes it.
 
+import { promisify } from 'node:util';
+import { deflate, gzip } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { goJsonString, RawJson } from './json.js';
 
@@ -48,6 +50,9 @@ export interface ApiResult {
   readonly warnings?: readonly string[];
 }
 
+const gzipAsync = promisify(gzip);
+const deflateAsync = promisify(deflate);
+
 const CORS_HEADERS: Record<string, string> = {
   'Access-Control-Allow-Headers': 'Accept, Authorization, Content-Type, Origin',
   'Access-Control-Allow-Methods': 'GET, POST, OPTIONS',
@@ -72,11 +77,25 @@ export function errorBody(err: ApiError): string {
   return `{"status":"error","errorType":"${err.type}","error":${goJsonString(err.message)}}`;
 }
 
-export function sendResult(reply: FastifyReply, result: ApiResult): FastifyReply {
+export function sendResult(request: FastifyRequest, reply: FastifyReply, result: ApiResult): Promise<FastifyReply> | FastifyReply {
   if (result.data === undefined) return reply.code(204).send();
-  return reply.code(200).header('content-type', 'application/json').send(Buffer.from(successBody(result.data, result.warnings)));
+  return sendJson(request, reply, 200, successBody(result.data, result.warnings));
 }
 
-export function sendError(reply: FastifyReply, err: ApiError): FastifyReply {
-  return reply.code(err.statusCode).header('content-type', 'application/json').send(Buffer.from(errorBody(err)));
+export function sendError(request: FastifyRequest, reply: FastifyReply, err: ApiError): Promise<FastifyReply> {
+  return sendJson(request, reply, err.statusCode, errorBody(err));
+}
+
+/**
+ * Writes a JSON body, compressed as httputil.CompressionHandler does: the first Accept-Encoding entry that
+ * is exactly "gzip" or "deflate" (zlib) wins. A Buffer keeps fastify from appending a charset.
+ */
+async function sendJson(request: FastifyRequest, reply: FastifyReply, status: number, body: string): Promise<FastifyReply> {
+  reply.code(status).header('content-type', 'application/json');
+  for (const encoding of String(request.headers['accept-encoding'] ?? '').split(',')) {
+    const e = encoding.trim();
+    if (e === 'gzip') return reply.header('content-encoding', 'gzip').send(await gzipAsync(body));
+    if (e === 'deflate') return reply.header('content-encoding', 'deflate').send(await deflateAsync(body));
+  }
+  return reply.send(Buffer.from(body));
 }

@@ -14,11 +14,11 @@ export function handle(fn: ApiHandler): RouteHandlerMethod {
     try {
       result = await fn(FormValues.of(request), request, reply);
     } catch (e) {
-      if (e instanceof ApiError) return sendError(reply, e);
+      if (e instanceof ApiError) return sendError(request, reply, e);
       // A storage failure (a corrupt block) or a bug: still answered in the envelope, and logged.
       request.log.error({ err: e, url: request.url }, 'API request failed');
-      return sendError(reply, new ApiError('internal', e instanceof Error ? e.message : String(e)));
+      return sendError(request, reply, new ApiError('internal', e instanceof Error ? e.message : String(e)));
     }
-    return sendResult(reply, result);
+    return sendResult(request, reply, result);
   };
 }

@@ -5,7 +5,9 @@
 import { availableParallelism } from 'node:os';
 import type { FastifyPluginAsync } from 'fastify';
 import { compareStrings } from '../../model/labels.js';
+import type { PrometheusConfig } from '../../config/types.js';
 import type { CardinalityStat, HeadStatus, QueryStorage } from '../../server/storage-seam.js';
+import { configYaml } from './config-yaml.js';
 import { goJson, goJsonString, RawJson } from './json.js';
 import { handle } from './route.js';
 
@@ -32,6 +34,8 @@ export interface StatusRoutesOptions {
   readonly build: BuildInfoFields;
   /** Every flag's effective value, as --web flags print them. */
   readonly flags: Readonly<Record<string, string>>;
+  /** The configuration in force. */
+  readonly config: () => PrometheusConfig;
 }
 
 const INT64_MAX = 9223372036854775807;
@@ -50,7 +54,8 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
       startTime: goTime(r.startTimeMs),
       CWD: process.cwd(),
       reloadConfigSuccess: r.reloadConfigSuccess,
-      lastConfigTime: goTime(r.lastConfigTimeMs),
+      // Prometheus reads it back from a gauge of whole seconds.
+      lastConfigTime: goTime(Math.floor(r.lastConfigTimeMs / 1000) * 1000),
       corruptionCount: r.corruptionCount,
       // Node.js has no goroutines: the count of active handles and requests is the nearest measure.
       goroutineCount: process.getActiveResourcesInfo().length,
@@ -66,6 +71,8 @@ export const statusRoutes: FastifyPluginAsync<StatusRoutesOptions> = async (app,
     const names = Object.keys(opts.flags).sort(compareStrings);
     return { data: new RawJson(`{${names.map((n) => `${goJsonString(n)}:${goJsonString(opts.flags[n]!)}`).join(',')}}`) };
   }));
+
+  app.get('/status/config', handle(async () => ({ data: new RawJson(goJson({ yaml: configYaml(opts.config()) })) })));
 
   app.get('/status/tsdb', handle(async () => ({ data: new RawJson(tsdbStatusJson(opts.storage().headStatus())) })));
 };

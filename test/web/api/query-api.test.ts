@@ -1,10 +1,12 @@
 // The /api/v1 query routes through fastify inject, over a real DB (head) in a temporary directory:
 // request parsing, every error type with Prometheus 2.42's messages and statuses, and the JSON shapes.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../src/config/default-config.js';
 import { labelsFromRecord } from '../../../src/model/labels.js';
 import { QueryCanceledError } from '../../../src/promql/errors.js';
 import type { QueryStorage } from '../../../src/server/storage-seam.js';
@@ -13,6 +15,8 @@ import { DB } from '../../../src/tsdb/db.js';
 import { queryApiPlugin, type QueryApiOptions } from '../../../src/web/api/index.js';
 import { testApp } from '../helpers.js';
 
+const FIXTURES = join(import.meta.dirname, '../../fixtures/web-api');
+const CONFIG = parseConfig(readFileSync(join(FIXTURES, 'config.yml'), 'utf8'), 'config.yml', { directory: '.' });
 const T0 = 1_700_000_000_000;
 const NOW = T0 + 600_000;
 let dir: string;
@@ -41,6 +45,7 @@ function api(overrides: Partial<QueryApiOptions> = {}) {
     runtime: () => ({ startTimeMs: T0, reloadConfigSuccess: true, lastConfigTimeMs: T0 + 1500, corruptionCount: 0, storageRetention: '15d' }),
     build: { version: '1.2.3', revision: 'rev', branch: 'main' },
     flags: { 'query.timeout': '2m', 'config.file': 'prometheus.yml' },
+    config: () => CONFIG.prometheus,
     now: () => NOW,
     ...overrides,
   };
@@ -256,7 +261,7 @@ describe('exemplars, format_query, status, CORS', () => {
   it('status pages', async () => {
     expect((await get('/api/v1/status/buildinfo')).json.data).toMatchObject({ version: '1.2.3', revision: 'rev', branch: 'main', buildUser: '', buildDate: '' });
     const rt = (await get('/api/v1/status/runtimeinfo')).json.data;
-    expect(rt).toMatchObject({ startTime: '2023-11-14T22:13:20Z', lastConfigTime: '2023-11-14T22:13:21.5Z', reloadConfigSuccess: true, corruptionCount: 0, storageRetention: '15d', CWD: process.cwd() });
+    expect(rt).toMatchObject({ startTime: '2023-11-14T22:13:20Z', lastConfigTime: '2023-11-14T22:13:21Z', reloadConfigSuccess: true, corruptionCount: 0, storageRetention: '15d', CWD: process.cwd() });
     expect(Object.keys(rt)).toEqual(['startTime', 'CWD', 'reloadConfigSuccess', 'lastConfigTime', 'corruptionCount', 'goroutineCount', 'GOMAXPROCS', 'GOGC', 'GODEBUG', 'storageRetention']);
     expect((await get('/api/v1/status/flags')).body).toBe('{"status":"success","data":{"config.file":"prometheus.yml","query.timeout":"2m"}}');
     const tsdb = (await get('/api/v1/status/tsdb')).json.data;
@@ -267,6 +272,19 @@ describe('exemplars, format_query, status, CORS', () => {
     expect(tsdb.seriesCountByLabelValuePair[0]).toEqual({ name: '__name__=http_requests_total', value: 3 });
   });
 
+  it('/status/config prints the configuration as Prometheus 2.42 printed the same file', async () => {
+    const want = readFileSync(join(FIXTURES, 'config.prometheus-2.42.yml'), 'utf8');
+    expect((await get('/api/v1/status/config')).json).toEqual({ status: 'success', data: { yaml: want } });
+  });
+
+  it('compresses as CompressionHandler: the first exact gzip or deflate entry of Accept-Encoding', async () => {
+    const gz = await api().inject({ method: 'GET', url: '/api/v1/labels', headers: { 'accept-encoding': 'br, gzip' } });
+    expect(gz.headers['content-encoding']).toBe('gzip');
+    expect(gunzipSync(gz.rawPayload).toString()).toBe('{"status":"success","data":["__name__","instance","job","note"]}');
+    const plain = await api().inject({ method: 'GET', url: '/api/v1/labels', headers: { 'accept-encoding': 'gzip;q=1.0' } });
+    expect(plain.headers['content-encoding']).toBeUndefined();
+  });
+
   it('sets CORS headers for a browser and answers OPTIONS with 204', async () => {
     const res = await api().inject({ method: 'GET', url: '/api/v1/labels', headers: { origin: 'http://grafana.local' } });
     expect(res.headers['access-control-allow-origin']).toBe('*');
@@ -275,7 +293,7 @@ describe('exemplars, format_query, status, CORS', () => {
   });
 
   it('answers 503 until the storage is open', async () => {
-    const t = testApp({ plugins: [{ plugin: queryApiPlugin, prefix: '/api/v1', options: { storage: () => db.query, engine: {}, runtime: () => { throw new Error('x'); }, build: { version: '', revision: '', branch: '' }, flags: {} } }] });
+    const t = testApp({ plugins: [{ plugin: queryApiPlugin, prefix: '/api/v1', options: { storage: () => db.query, engine: {}, runtime: () => { throw new Error('x'); }, build: { version: '', revision: '', branch: '' }, flags: {}, config: () => CONFIG.prometheus } }] });
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/query?query=up' })).statusCode).toBe(503);
   });
 });
