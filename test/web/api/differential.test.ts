@@ -149,6 +149,17 @@ describe.skipIf(!HAS_PROMETHEUS || !PROMTOOL)('promwasm and Prometheus 2.42 answ
     }
   });
 
+  it('head statistics of /status/tsdb agree', async () => {
+    const [a, b] = await Promise.all([httpGet(`${ours.url}/api/v1/status/tsdb`), httpGet(`${promUrl}/api/v1/status/tsdb`)]);
+    const [x, y] = [JSON.parse(a[1]).data, JSON.parse(b[1]).data];
+    expect(x.headStats).toEqual(y.headStats);
+    // Equal counts leave Prometheus's top-10 heap order unspecified: compare the lists as sets of counts per name.
+    const sorted = (list: { name: string; value: number }[]) => [...list].sort((p, q) => q.value - p.value || (p.name < q.name ? -1 : 1));
+    expect(sorted(x.seriesCountByMetricName)).toEqual(sorted(y.seriesCountByMetricName));
+    expect(sorted(x.labelValueCountByLabelName)).toEqual(sorted(y.labelValueCountByLabelName));
+    expect(sorted(x.memoryInBytesByLabelName)).toEqual(sorted(y.memoryInBytesByLabelName));
+  });
+
   it('lookups, format_query and error answers are byte for byte the same', async () => {
     const paths = [
       `/api/v1/series?match[]=http_requests_total{job="web"}&match[]=flaky`,
@@ -169,10 +180,32 @@ describe.skipIf(!HAS_PROMETHEUS || !PROMTOOL)('promwasm and Prometheus 2.42 answ
       `/api/v1/query?query=${encodeURIComponent('label_replace(up, "x", "y", "job", "(")')}&time=1`,
       `/api/v1/query_exemplars?query=up&start=10&end=5`,
       `/api/v1/query_exemplars?query=${encodeURIComponent('http_requests_total')}`,
+      ...[
+        'rate(http_requests_total[5m]',
+        'up{job=~"a(?=b)"}',
+        'rate(up[1000000000000y])',
+        'topk(up)',
+        '1 +',
+        'foo{}',
+        '"unterminated',
+      ].map((query) => `/api/v1/query?time=1&query=${encodeURIComponent(query)}`),
+      '/api/v1/query?query=up&time=1e400',
+      '/api/v1/query?query=vector(1)&time=2023-01-01T01:00:00.123456789%2B01:00',
+      '/api/v1/query?query=vector(1)&time=-1.0005',
+      '/api/v1/query?query=up&timeout=-1s',
+      '/api/v1/query_range?query=up&start=0&end=1&step=1e400',
+      '/api/v1/query_range?query=vector(time())&start=0.0015&end=3&step=0.7',
+      ...[
+        'topk by (job) (2, sum by (job, code) (rate(http_requests_total{code!="200"}[5m:30s] @ 1700000000 offset 5m)))',
+        '-sum(temperature_celsius) > bool on (room) group_right (a, b) -(1e-7 * +Inf) or NaN',
+        'count_values without (x) ("v\\n\\"q", label_join(up, "a", ",", "b"))',
+        'rate(x[5m] @ end()) unless ignoring (code) absent_over_time(y[1h:] offset -1d)',
+        `histogram_quantile(0.99, sum by (le, job, instance, handler, method, code) (rate(http_request_duration_seconds_bucket{job=~"api|web", handler!~"/metrics|/-/healthy"}[5m]))) > 0.5`,
+      ].map((query) => `/api/v1/format_query?query=${encodeURIComponent(query)}`),
     ];
     for (const path of paths) {
       const [a, b] = await Promise.all([httpGet(ours.url + path), httpGet(promUrl + path)]);
-      expect(a, path).toEqual(b);
+      expect.soft(a, path).toEqual(b);
     }
   });
 });
