@@ -130,6 +130,7 @@ export class DB {
   private walRetention: (() => number | undefined) | undefined;
   private compacting: Promise<BlockMeta[]> | undefined;
   private compactingBlocks: Promise<void> | undefined;
+  private compactPending = false;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   /** Bumped when a block is added; each running query holds the value it started with. */
@@ -201,7 +202,7 @@ export class DB {
       db.timer = setInterval(() => db.compactIfDue(), interval);
       db.timer.unref();
       head.afterCommit = () => {
-        if (db.compacting === undefined && head.compactable()) setImmediate(() => db.compactIfDue());
+        if (head.compactable()) setImmediate(() => db.compactIfDue());
       };
       // A head replayed from a long WAL may already be due.
       setImmediate(() => db.compactIfDue());
@@ -241,10 +242,23 @@ export class DB {
     );
   }
 
-  /** Every interval and after commits that make the head compactable: head ranges, then blocks as planned. */
+  /**
+   * Every interval and after commits that make the head compactable: head ranges, then blocks as
+   * planned. A trigger during a run is kept and runs once after it (Prometheus's buffered compactc).
+   */
   private compactIfDue(): void {
-    if (this.closed || this.compacting !== undefined || this.compactingBlocks !== undefined) return;
-    this.compact().catch(() => undefined); // logged by compactHead
+    if (this.closed) return;
+    if (this.compacting !== undefined || this.compactingBlocks !== undefined) {
+      this.compactPending = true;
+      return;
+    }
+    this.compact()
+      .catch(() => undefined) // logged by compactHead
+      .finally(() => {
+        if (!this.compactPending) return;
+        this.compactPending = false;
+        this.compactIfDue();
+      });
   }
 
   /**
