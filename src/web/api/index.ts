@@ -17,6 +17,8 @@ export interface QueryApiOptions {
   /** The storage's query view; throws while the storage is not open. */
   readonly storage: () => QueryStorage;
   readonly engine: EngineOptions;
+  /** --query.max-concurrency (0: no limit). */
+  readonly maxConcurrency?: number;
   readonly runtime: () => RuntimeStatus;
   readonly build: BuildInfoFields;
   readonly flags: Readonly<Record<string, string>>;
@@ -39,7 +41,7 @@ export const queryApiPlugin: FastifyPluginAsync<QueryApiOptions> = async (app, o
   });
 
   app.options('/*', handle(async () => ({ data: undefined })));
-  await app.register(queryRoutes, { storage: opts.storage, engine: opts.engine, now: opts.now });
+  await app.register(queryRoutes, { storage: opts.storage, engine: opts.engine, maxConcurrency: opts.maxConcurrency, now: opts.now });
   await app.register(seriesMetadataRoutes, { storage: opts.storage });
   await app.register(statusRoutes, { storage: opts.storage, runtime: opts.runtime, build: opts.build, flags: opts.flags, config: opts.config });
 };

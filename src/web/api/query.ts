@@ -15,6 +15,7 @@ import { goFixed, goJsonString, labelsJson, pointJson, RawJson } from './json.js
 import { FormValues, MAX_TIME_MS, MIN_TIME_MS, parseApiDuration, parseTime, timeParam } from './params.js';
 import { ApiError, invalidParam } from './respond.js';
 import { prettyExpr } from './promql-printer.js';
+import { QueryQueue } from './query-queue.js';
 import { handle } from './route.js';
 
 /** Prometheus refuses range queries of more points per series than this. */
@@ -24,12 +25,16 @@ const NS_PER_MS = 1_000_000n;
 export interface QueryRoutesOptions {
   readonly storage: () => QueryStorage;
   readonly engine: EngineOptions;
+  /** --query.max-concurrency: queries beyond it wait for a slot (0: no limit). */
+  readonly maxConcurrency?: number;
   /** The clock for a query without `time` (ms); tests fix it. */
   readonly now?: () => number;
 }
 
 export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, opts) => {
   const engine = new Engine(opts.engine);
+  const queue = new QueryQueue(opts.maxConcurrency ?? 0);
+  const limits = (requestTimeoutMs: number | undefined) => ({ timeoutMs: Math.min(requestTimeoutMs ?? Infinity, engine.timeoutMs), queue });
   const now = opts.now ?? Date.now;
   const queryable: Queryable = { select: (matchers, mint, maxt) => opts.storage().select(matchers, mint, maxt) };
 
@@ -42,7 +47,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, o
     } catch (e) {
       throw e instanceof PromQLParseError ? invalidParam('query', e.message) : e;
     }
-    const value = await run(deadline, request, reply, (signal) => engine.instantQuery(queryable, expr, t, { signal }));
+    const value = await run(limits(deadline), request, reply, (signal) => engine.instantQuery(queryable, expr, t, { signal }));
     return { data: new RawJson(`{"resultType":"${value.kind}","result":${valueJson(value, t)}}`) };
   });
 
@@ -72,7 +77,7 @@ export const queryRoutes: FastifyPluginAsync<QueryRoutesOptions> = async (app, o
       throw new ApiError('bad_data', `invalid expression type "${type === 'matrix' ? 'range vector' : 'string'}" for range query, must be Scalar or instant Vector`);
     }
     const stepMs = Number(stepNs / NS_PER_MS);
-    const matrix = await run(deadline, request, reply, (signal) => engine.rangeQuery(queryable, expr, start, end, stepMs, { signal }));
+    const matrix = await run(limits(deadline), request, reply, (signal) => engine.rangeQuery(queryable, expr, start, end, stepMs, { signal }));
     return { data: new RawJson(`{"resultType":"matrix","result":${matrixJson(matrix)}}`) };
   });
 
@@ -129,23 +134,30 @@ function timeoutParam(form: FormValues): number | undefined {
 }
 
 /**
- * Runs a query under an AbortSignal that fires when the client goes away (canceled) or when the request's
- * own timeout passes (a timeout, as Go's context deadline makes it), and maps engine errors to API errors.
+ * Runs a query under an AbortSignal that fires when the client goes away (canceled) or when the deadline
+ * passes: the request's `timeout` or --query.timeout, whichever is sooner, counted from arrival so that
+ * waiting in the queue counts, as Go's context deadline does. Engine errors become API errors.
  */
-async function run<T>(timeoutMs: number | undefined, request: FastifyRequest, reply: FastifyReply, query: (signal: AbortSignal) => Promise<T>): Promise<T> {
+async function run<T>(
+  limits: { timeoutMs: number; queue: QueryQueue },
+  request: FastifyRequest,
+  reply: FastifyReply,
+  query: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   let timedOut = false;
-  const timer = timeoutMs === undefined ? undefined : setTimeout(() => ((timedOut = true), controller.abort()), Math.max(0, timeoutMs));
+  const expire = (): void => {
+    timedOut = true;
+    controller.abort();
+  };
+  const timer = Number.isFinite(limits.timeoutMs) ? setTimeout(expire, Math.max(0, limits.timeoutMs)) : undefined;
   const onClose = (): void => {
     if (!reply.raw.writableEnded) controller.abort();
   };
   reply.raw.on('close', onClose);
   try {
-    if (timeoutMs !== undefined && timeoutMs <= 0) {
-      timedOut = true;
-      controller.abort();
-    }
-    return await query(controller.signal);
+    if (limits.timeoutMs <= 0) expire();
+    return await limits.queue.run(controller.signal, () => timedOut, () => query(controller.signal));
   } catch (e) {
     if (e instanceof QueryCanceledError && timedOut) throw new ApiError('timeout', new QueryTimeoutError(e.phase).message);
     throw queryError(e, request);

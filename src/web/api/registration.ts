@@ -21,6 +21,7 @@ export function queryApiRegistration(context: PluginContext, db: () => DB): WebP
       return storage;
     },
     engine: { lookbackDelta: query.lookbackDeltaMs, maxSamples: query.maxSamples, timeoutMs: query.timeoutMs },
+    maxConcurrency: query.maxConcurrency,
     runtime: () => {
       const { startTimeMs, configLoad } = context.runtime();
       return {

@@ -157,6 +157,32 @@ describe('/api/v1/query', () => {
   });
 });
 
+describe('--query.max-concurrency', () => {
+  it('queues queries beyond the limit; a wait past the deadline is a timeout in the query queue', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const slow: QueryStorage = {
+      ...db.query,
+      labelNames: db.query.labelNames.bind(db.query),
+      select: (m, mint, maxt) => ({
+        async *[Symbol.asyncIterator]() {
+          await held;
+          yield* db.query.select(m, mint, maxt);
+        },
+      }),
+    };
+    const app = api({ storage: () => slow, maxConcurrency: 1 });
+    const first = app.inject({ method: 'GET', url: `/api/v1/query?${q({ query: 'up', time: String(NOW / 1000) })}` });
+    await new Promise((r) => setTimeout(r, 50));
+    const second = await app.inject({ method: 'GET', url: `/api/v1/query?${q({ query: 'up', timeout: '0.1' })}` });
+    expect([second.statusCode, JSON.parse(second.body).error]).toEqual([503, 'query timed out in query queue']);
+    release();
+    expect(JSON.parse((await first).body).data.result).toHaveLength(1);
+    // The slot is free again.
+    expect((await app.inject({ method: 'GET', url: `/api/v1/query?${q({ query: 'up', time: String(NOW / 1000) })}` })).statusCode).toBe(200);
+  });
+});
+
 describe('/api/v1/query_range', () => {
   const range = (params: Record<string, string>) => get(`/api/v1/query_range?${q(params)}`);
 
