@@ -3,7 +3,7 @@
 // chunks, byte for byte, including which value a shared timestamp keeps when the blocks disagree.
 
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -39,7 +39,7 @@ async function chunksOf(dir: string): Promise<Map<string, [number, number, strin
 }
 
 describe.skipIf(!PROMETHEUS)('vertical compaction against Prometheus 2.42', () => {
-  it('writes the same chunks as Prometheus for seeded overlapping, disagreeing blocks', async () => {
+  it('writes the same chunks, chunk file and index as Prometheus for seeded overlapping, disagreeing blocks', async () => {
     const source = join(root, 'source');
     mkdirSync(source);
     const rng = new Prng(42);
@@ -97,5 +97,9 @@ describe.skipIf(!PROMETHEUS)('vertical compaction against Prometheus 2.42', () =
     const prometheus = await chunksOf(join(theirs, compacted.ulid));
     expect([...mine.keys()]).toEqual([...prometheus.keys()]);
     for (const [key, chunks] of prometheus) expect(mine.get(key), key).toEqual(chunks);
+    // And so the files: the same chunk segment and index, byte for byte.
+    for (const file of ['chunks/000001', 'index']) {
+      expect(readFileSync(join(ours, meta.ulid, file)).equals(readFileSync(join(theirs, compacted.ulid, file))), file).toBe(true);
+    }
   }, 200_000);
 });
