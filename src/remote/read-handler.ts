@@ -10,6 +10,7 @@
 
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply } from 'fastify';
+import { Gauge, type Registry } from 'prom-client';
 import { compressSync } from '../native/snappy.js';
 import type { Labels } from '../model/labels.js';
 import type { Matcher } from '../model/matchers.js';
@@ -56,6 +57,8 @@ export interface RemoteReadPluginOptions {
   readonly concurrentLimit: number;
   /** --storage.remote.read-max-bytes-in-frame: the budget of one streamed frame. */
   readonly maxBytesInFrame: number;
+  /** Where prometheus_api_remote_read_queries is registered (not exported without one). */
+  readonly registry?: Registry;
 }
 
 /** The plugin as the server mounts it (behind the ready gate), from the server's flags and configuration. */
@@ -67,6 +70,7 @@ export function remoteReadRegistration(context: PluginContext, queryable: () => 
     sampleLimit: readSampleLimit,
     concurrentLimit: readConcurrentLimit,
     maxBytesInFrame: readMaxBytesInFrame,
+    registry: context.registry,
   };
   return { plugin: remoteReadPlugin, options: { ...options } };
 }
@@ -86,6 +90,18 @@ export const remoteReadPlugin: FastifyPluginAsync<RemoteReadPluginOptions> = asy
     if (!Number.isSafeInteger(opts[name])) throw new TypeError(`remote read: options.${name} must be an integer, got ${String(opts[name])}`);
   }
   const gate = new Gate(opts.concurrentLimit);
+  // Counted once a request holds its place in the gate, as Prometheus counts it.
+  let executing = 0;
+  if (opts.registry !== undefined) {
+    new Gauge({
+      name: 'prometheus_api_remote_read_queries',
+      help: 'The current number of remote read queries being executed or waiting.',
+      registers: [opts.registry],
+      collect() {
+        this.set(executing);
+      },
+    });
+  }
 
   // The body is read raw whatever its Content-Type, and like Go's io.LimitReader only its first
   // 32 MiB are kept (a longer body then fails snappy decoding).
@@ -109,7 +125,15 @@ export const remoteReadPlugin: FastifyPluginAsync<RemoteReadPluginOptions> = asy
   });
 
   app.post(READ_PATH, async (request, reply) => {
-    const leave = await gate.enter();
+    const leaveGate = await gate.enter();
+    executing++;
+    let left = false;
+    const leave = (): void => {
+      if (left) return;
+      left = true;
+      executing--;
+      leaveGate();
+    };
     let streaming = false;
     try {
       let req: ReadRequest;

@@ -5,6 +5,7 @@
 import { isIP } from 'node:net';
 import { hostname } from 'node:os';
 import type { FastifyInstance } from 'fastify';
+import type { Registry } from 'prom-client';
 import { DEFAULT_CONFIG_SOURCE, loadConfig, type LoadedConfig } from '../config/default-config.js';
 import type { Logger } from '../logging.js';
 import { ScrapeManager } from '../scrape/manager.js';
@@ -33,6 +34,8 @@ export interface PluginContext {
   readonly config: () => LoadedConfig;
   /** When the server started, and the last configuration load's outcome (for /api/v1/status/runtimeinfo). */
   readonly runtime: () => { readonly startTimeMs: number; readonly configLoad: ConfigLoadStatus };
+  /** The /metrics registry, for plugins that export metrics of their own. */
+  readonly registry: Registry;
 }
 
 /** Whether the last configuration (re)load succeeded, and when one last succeeded (ms). */
@@ -102,6 +105,7 @@ export class PromwasmServer {
       logger,
       config: () => this.config,
       runtime: () => ({ startTimeMs: this.startTimeMs, configLoad: this.configLoad }),
+      registry: this.selfMetrics.registry,
     };
     this.scrapeManager = new ScrapeManager(context.appendable, logger.child({ component: 'scrape manager' }));
     registerScrapePoolMetrics(this.selfMetrics.registry, this.scrapeManager.metrics);

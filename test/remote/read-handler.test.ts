@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { Registry } from 'prom-client';
 import snappy from 'snappy';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelsFromRecord, type Labels } from '../../src/model/labels.js';
@@ -330,19 +331,30 @@ describe('--storage.remote.read-concurrent-limit', () => {
   it('holds further requests until a place frees', async () => {
     let running = 0;
     let most = 0;
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
     const slow: RemoteReadQueryable = {
       async *select(matchers, mint, maxt) {
         running++;
         most = Math.max(most, running);
-        await new Promise((r) => setTimeout(r, 30));
+        await released;
         running--;
         yield* db.select(matchers, mint, maxt);
       },
     };
-    const app = server({ queryable: () => slow, concurrentLimit: 2 });
+    const registry = new Registry();
+    const app = server({ queryable: () => slow, concurrentLimit: 2, registry });
     const body = readBody([{ start: T0, end: T0 + 60_000, matchers: [{ name: 'job', value: 'a' }] }]);
-    const answers = await Promise.all([0, 1, 2, 3, 4].map(() => post(app, body)));
+    const pending = Promise.all([0, 1, 2, 3, 4].map(() => post(app, body)));
+    for (let waited = 0; running < 2 && waited < 5000; waited += 5) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50)); // time for a third to get in, were the gate open
+    expect(running).toBe(2);
+    // Requests holding a place are counted; those waiting for one are not (as 2.42 counts them).
+    expect(await registry.getSingleMetricAsString('prometheus_api_remote_read_queries')).toMatch(/^prometheus_api_remote_read_queries 2$/m);
+    release();
+    const answers = await pending;
     expect(answers.map((a) => a.statusCode)).toEqual([200, 200, 200, 200, 200]);
     expect(most).toBe(2);
+    expect(await registry.getSingleMetricAsString('prometheus_api_remote_read_queries')).toMatch(/^prometheus_api_remote_read_queries 0$/m);
   });
 });
