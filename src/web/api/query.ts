@@ -3,13 +3,12 @@
 // queryExemplars, formatQuery), and results rendered as its JSON.
 
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { Expr } from '../../promql/ast.js';
+import { walk, type Expr } from '../../promql/ast.js';
 import { Engine, type EngineOptions } from '../../promql/engine.js';
 import { QueryCanceledError, QueryTimeoutError } from '../../promql/errors.js';
 import { parseExpr, PromQLParseError, typeOf } from '../../promql/parser.js';
 import type { Queryable } from '../../promql/queryable.js';
 import type { RangeSeries, Value } from '../../promql/value.js';
-import { walk } from '../../promql/ast.js';
 import type { QueryStorage } from '../../server/storage-seam.js';
 import { goFixed, goJsonString, labelsJson, pointJson, RawJson } from './json.js';
 import { FormValues, MAX_TIME_MS, MIN_TIME_MS, parseApiDuration, parseTime, timeParam } from './params.js';

@@ -24,7 +24,7 @@ let db: DB;
 
 async function fill(): Promise<void> {
   const app = db.appendable.appender();
-  const series = [
+  const series: { labels: Record<string, string>; rate: number }[] = [
     { labels: { __name__: 'http_requests_total', job: 'api', instance: 'a' }, rate: 1 },
     { labels: { __name__: 'http_requests_total', job: 'api', instance: 'b' }, rate: 2 },
     { labels: { __name__: 'http_requests_total', job: 'db', instance: 'c' }, rate: 4 },
@@ -57,6 +57,18 @@ function api(overrides: Partial<QueryApiOptions> = {}) {
 async function get(url: string, options: Partial<QueryApiOptions> = {}) {
   const res = await api(options).inject({ method: 'GET', url });
   return { status: res.statusCode, body: res.body, json: res.body === '' ? undefined : JSON.parse(res.body), headers: res.headers };
+}
+
+/** The DB's query view with another selection. */
+function withSelect(select: QueryStorage['select']): QueryStorage {
+  const real = db.query;
+  return {
+    select,
+    labelNames: (mint, maxt, m) => real.labelNames(mint, maxt, m),
+    labelValues: (name, mint, maxt, m) => real.labelValues(name, mint, maxt, m),
+    headStatus: () => real.headStatus(),
+    metadata: () => real.metadata(),
+  };
 }
 
 function q(params: Record<string, string | string[]>): string {
@@ -149,10 +161,10 @@ describe('/api/v1/query', () => {
     const timeout = await get(`/api/v1/query?${q({ query: 'up', timeout: '0.000000001' })}`);
     expect([timeout.status, timeout.json.errorType, timeout.json.error]).toEqual([503, 'timeout', 'query timed out in query execution']);
 
-    const failing = (err: Error): QueryStorage => ({ ...db.query, select: () => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(err) }) }), labelNames: db.query.labelNames.bind(db.query) });
+    const failing = (err: Error): QueryStorage => withSelect(() => ({ [Symbol.asyncIterator]: () => ({ next: () => Promise.reject(err) }) }));
     const canceled = await get(`/api/v1/query?${q({ query: 'up' })}`, { storage: () => failing(new QueryCanceledError('query execution')) });
     expect([canceled.status, canceled.json.errorType, canceled.json.error]).toEqual([503, 'canceled', 'query was canceled in query execution']);
-    const internal = await get(`/api/v1/query?${q({ query: 'up' })}`, { storage: () => failing(new CorruptionError('index', 12, 'bad crc')) });
+    const internal = await get(`/api/v1/query?${q({ query: 'up' })}`, { storage: () => failing(new CorruptionError('bad crc', 'index', 12)) });
     expect([internal.status, internal.json.errorType]).toEqual([500, 'internal']);
   });
 });
@@ -161,16 +173,12 @@ describe('--query.max-concurrency', () => {
   it('queues queries beyond the limit; a wait past the deadline is a timeout in the query queue', async () => {
     let release!: () => void;
     const held = new Promise<void>((resolve) => (release = resolve));
-    const slow: QueryStorage = {
-      ...db.query,
-      labelNames: db.query.labelNames.bind(db.query),
-      select: (m, mint, maxt) => ({
-        async *[Symbol.asyncIterator]() {
-          await held;
-          yield* db.query.select(m, mint, maxt);
-        },
-      }),
-    };
+    const slow = withSelect((m, mint, maxt) => ({
+      async *[Symbol.asyncIterator]() {
+        await held;
+        yield* db.query.select(m, mint, maxt);
+      },
+    }));
     const app = api({ storage: () => slow, maxConcurrency: 1 });
     const first = app.inject({ method: 'GET', url: `/api/v1/query?${q({ query: 'up', time: String(NOW / 1000) })}` });
     await new Promise((r) => setTimeout(r, 50));
