@@ -18,7 +18,7 @@
 // error says so. Prometheus's flock, in turn, does not see promwasm's lock.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, linkSync, openSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, linkSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 /** The name of the lock file in a data directory (Prometheus's). */
@@ -68,7 +68,7 @@ export class DirLock {
     const first = judge(path);
     if (first.live) throw new DirLockedError(dir, first.pid, first.message);
     // The candidate: this process's pid under a private name, linked into place below.
-    const candidate = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+    const candidate = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.candidate`;
     const fd = openSync(candidate, 'wx', 0o644);
     try {
       writeSync(fd, `${process.pid}\n`);
@@ -76,6 +76,7 @@ export class DirLock {
       for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
         if (linkExclusive(candidate, path)) {
           held.add(path);
+          removeLeftovers(resolve(dir));
           return new DirLock(path, fd, fstatSync(fd).ino, replaced);
         }
         const holder = judge(path);
@@ -192,6 +193,21 @@ function removeStale(path: string, judged: number): void {
     }
   }
   unlinkSync(aside);
+}
+
+/** Candidate and set-aside files of processes killed between creating and removing them. */
+const LEFTOVER = /^lock\.(\d{1,10})\.[0-9a-f]{8}\.(candidate|stale)$/;
+
+function removeLeftovers(dir: string): void {
+  for (const name of readdirSync(dir)) {
+    const m = LEFTOVER.exec(name);
+    if (m === null || Number(m[1]) === process.pid || processRuns(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
 }
 
 /** The start of a lock file and its inode; undefined when it is gone. Anything but a regular file is refused. */

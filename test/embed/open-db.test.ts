@@ -262,3 +262,15 @@ describe('concurrent opens', () => {
     expect(existsSync(join(dir, 'lock'))).toBe(false);
   }, 60_000);
 });
+
+describe('leftovers of killed openers', () => {
+  it('candidate and set-aside files of dead processes are removed once the lock is taken; live ones stay', async () => {
+    const dead = join(dir, 'lock.4194305.0123abcd.candidate');
+    const deadAside = join(dir, 'lock.4194305.89abcdef.stale');
+    const live = join(dir, `lock.1.0123abcd.candidate`); // pid 1 runs
+    for (const f of [dead, deadAside, live]) writeFileSync(f, '');
+    const db = await openDB(dir);
+    expect(readdirSync(dir).filter((n) => n.startsWith('lock')).sort()).toEqual(['lock', 'lock.1.0123abcd.candidate']);
+    await db.close();
+  });
+});

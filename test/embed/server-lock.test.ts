@@ -1,7 +1,7 @@
 // The server takes the same `<dir>/lock` as openDB: a running promwasm keeps a library (or a second
 // server) off its directory; --storage.tsdb.no-lockfile takes none.
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -27,6 +27,21 @@ describe('the server and the directory lock', () => {
     }
     expect(await exited(server.proc)).toBe(0);
     expect(existsSync(join(dir, 'lock'))).toBe(false);
+  }, 60_000);
+
+  it('after a SIGKILL the lock is stale: the next start replaces it', async () => {
+    const killed = await startServer(dir);
+    killed.proc.kill('SIGKILL');
+    expect(await exited(killed.proc)).toBe('SIGKILL');
+    expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(`${killed.proc.pid}\n`);
+    const server = await startServer(dir);
+    try {
+      expect(readFileSync(join(dir, 'lock'), 'utf8')).toBe(`${server.proc.pid}\n`);
+    } finally {
+      server.proc.kill('SIGTERM');
+    }
+    expect(await exited(server.proc)).toBe(0);
+    expect(readdirSync(dir).filter((n) => n.startsWith('lock'))).toEqual([]);
   }, 60_000);
 
   it('--storage.tsdb.no-lockfile takes no lock', async () => {
