@@ -3,7 +3,7 @@
 
 import { type Labels, labelsKey, METRIC_NAME } from '../model/labels.js';
 import type { AggregateExpr } from './ast.js';
-import { withLabel, type Sample, type Value } from './value.js';
+import { withLabel, type Sample, type EvalValue as Value } from './value.js';
 import { PromQLExecutionError } from './errors.js';
 
 interface Group {
@@ -33,20 +33,17 @@ export function aggregate(e: AggregateExpr, input: readonly Sample[], param: Val
     if (!e.without) grouping = [...grouping, valueLabel];
   }
 
-  const groups = new Map<string, Group>();
+  const byKey = new Map<string, Group>();
   const ordered: Group[] = [];
   for (const s0 of input) {
     const s = e.op === 'count_values' ? { ...s0, labels: withLabel(s0.labels, valueLabel, formatFloatF(s0.v)) } : s0;
-    const groupLabels = e.without
-      ? s.labels.filter((l) => l.name !== METRIC_NAME && !grouping.includes(l.name))
-      : s.labels.filter((l) => grouping.includes(l.name));
-    const key = labelsKey(groupLabels);
-    const g = groups.get(key);
+    const { labels: groupLabels, key } = e.op === 'count_values' ? groupOf(s.labels, e.without, grouping) : cachedGroupOf(e, s.labels);
+    const g = byKey.get(key);
     if (!g) {
       const created: Group = { labels: groupLabels, value: s.v, mean: s.v, count: 1, members: [s] };
       if (e.op === 'stddev' || e.op === 'stdvar') created.value = 0;
       if (e.op === 'group') created.value = 1;
-      groups.set(key, created);
+      byKey.set(key, created);
       ordered.push(created);
       continue;
     }
@@ -93,6 +90,29 @@ export function aggregate(e: AggregateExpr, input: readonly Sample[], param: Val
     out.push({ labels: g.labels, v: g.value, t });
   }
   return out;
+}
+
+interface GroupKey {
+  readonly labels: Labels;
+  readonly key: string;
+}
+
+// A series keeps its Labels object from step to step, so its group is worked out once per expression.
+const groups = new WeakMap<AggregateExpr, WeakMap<Labels, GroupKey>>();
+
+function cachedGroupOf(e: AggregateExpr, ls: Labels): GroupKey {
+  let byLabels = groups.get(e);
+  if (!byLabels) groups.set(e, (byLabels = new WeakMap()));
+  let g = byLabels.get(ls);
+  if (!g) byLabels.set(ls, (g = groupOf(ls, e.without, e.grouping)));
+  return g;
+}
+
+function groupOf(ls: Labels, without: boolean, grouping: readonly string[]): GroupKey {
+  const labels = without
+    ? ls.filter((l) => l.name !== METRIC_NAME && !grouping.includes(l.name))
+    : ls.filter((l) => grouping.includes(l.name));
+  return { labels, key: labelsKey(labels) };
 }
 
 function scalarParam(param: Value | undefined): number {

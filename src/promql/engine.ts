@@ -4,15 +4,15 @@
 // into the columns (two binary searches, no copy), so rate() and *_over_time() read typed arrays directly.
 // A range query is the instant evaluation at each step, which is the equivalence 2.42's harness checks.
 
-import { type Labels, labelsKey, compareLabels } from '../model/labels.js';
-import type { AtModifier, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast.js';
+import { type Labels, compareLabels } from '../model/labels.js';
+import type { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast.js';
 import { walk } from './ast.js';
 import { parseExpr } from './parser.js';
 import type { Queryable } from './queryable.js';
 import { binaryOp } from './binary.js';
 import { aggregate } from './aggregate.js';
-import { callFunction, type RangeArg } from './functions.js';
-import { dropMetricName, type RangeSeries, type Sample, type Value } from './value.js';
+import { callFunction, rangeFunction, type RangeArg } from './functions.js';
+import { dropMetricName, keyOf, type EvalValue, type RangeSeries, type Sample, type SeriesWindow, type Value } from './value.js';
 import { PromQLExecutionError } from './errors.js';
 import { QueryLimits } from './limits.js';
 
@@ -66,11 +66,13 @@ export class Engine {
   async instantQuery(queryable: Queryable, query: string | Expr, t: number, options: QueryOptions = {}): Promise<Value> {
     const limits = this.limits(options);
     const expr = typeof query === 'string' ? parseExpr(query) : query;
-    const evaluator = await this.prepare(queryable, expr, t, t, limits);
+    const evaluator = await this.prepare(queryable, expr, t, t, 0, limits);
     const v = evaluator.eval(expr, t);
     limits.check();
-    if (v.kind === 'matrix') limits.take(v.series.reduce((n, s) => n + s.values.length, 0));
-    return v;
+    if (v.kind !== 'matrix') return v;
+    limits.take(v.series.reduce((n, s) => n + s.to - s.from, 0));
+    const series = v.series.map((s) => ({ labels: s.labels, timestamps: s.timestamps.slice(s.from, s.to), values: s.values.slice(s.from, s.to) }));
+    return { kind: 'matrix', series };
   }
 
   /** Evaluates `query` at start, start+step, ..., end; the result is a matrix sorted by labels. */
@@ -78,7 +80,7 @@ export class Engine {
     if (!(step > 0)) throw new PromQLExecutionError('zero or negative query resolution step widths are not accepted');
     const limits = this.limits(options);
     const expr = typeof query === 'string' ? parseExpr(query) : query;
-    const evaluator = await this.prepare(queryable, expr, start, end, limits);
+    const evaluator = await this.prepare(queryable, expr, start, end, step, limits);
     const out = new Map<string, { labels: Labels; ts: Float64Array; vs: Float64Array; n: number }>();
     const steps = Math.floor((end - start) / step) + 1;
     for (let k = 0, t = start; k < steps; k++, t = start + k * step) {
@@ -92,7 +94,7 @@ export class Engine {
       limits.held = held;
       limits.take(samples.length);
       for (const s of samples) {
-        const key = labelsKey(s.labels);
+        const key = keyOf(s.labels);
         let series = out.get(key);
         if (!series) out.set(key, (series = { labels: s.labels, ts: new Float64Array(Math.min(steps, 64)), vs: new Float64Array(Math.min(steps, 64)), n: 0 }));
         if (series.n === series.ts.length) {
@@ -116,12 +118,12 @@ export class Engine {
     return limits;
   }
 
-  private async prepare(queryable: Queryable, expr: Expr, start: number, end: number, limits: QueryLimits): Promise<Evaluator> {
+  private async prepare(queryable: Queryable, expr: Expr, start: number, end: number, step: number, limits: QueryLimits): Promise<Evaluator> {
     const spans = new Map<VectorSelector, { mint: number; maxt: number }>();
     this.collectSpans(expr, start, end, start, end, spans);
     const data = new Map<VectorSelector, LoadedSeries[]>();
     for (const [selector, { mint, maxt }] of spans) data.set(selector, await load(queryable, selector, mint, maxt, limits));
-    return new Evaluator(this, data, start, end, limits);
+    return new Evaluator(this, data, start, end, step, limits);
   }
 
   /** The time span each selector can read when `expr` is evaluated at times in [from, to]. */
@@ -237,17 +239,99 @@ function lastAtOrBefore(ts: Float64Array, t: number): number {
   return lo - 1;
 }
 
+/**
+ * A range function over a selector, computed for every step of a range query at once, series by series:
+ * the window slides forward with two cursors and one reused window object, and each step's value lands in
+ * a column. Reading a step is then a pass over the columns.
+ */
+interface StepColumns {
+  readonly labels: Labels[];
+  /** Per series, the value at each step (NaN bits kept); `present` says whether there was one. */
+  readonly values: Float64Array[];
+  readonly present: Uint8Array[];
+}
+
 /** Evaluates expressions at single instants over preloaded series. */
 export class Evaluator {
+  private readonly stepColumns = new Map<Call, StepColumns | undefined>();
+  /** Subquery nesting: inside one, evaluation times are the subquery's, not the query's steps. */
+  private subqueryDepth = 0;
+
   constructor(
     private readonly engine: Engine,
     private readonly data: ReadonlyMap<VectorSelector, LoadedSeries[]>,
     private readonly queryStart: number,
     private readonly queryEnd: number,
+    /** The range query's step; 0 for an instant query. */
+    private readonly step: number,
     private readonly limits: QueryLimits,
   ) {}
 
-  eval(expr: Expr, t: number): Value {
+  /** A range function of a plain selector (and literal parameters) at a step of the range query, from columns. */
+  private fromStepColumns(call: Call, t: number): Sample[] | undefined {
+    if (this.step === 0 || this.subqueryDepth > 0) return undefined;
+    const k = (t - this.queryStart) / this.step;
+    if (!Number.isInteger(k)) return undefined;
+    let columns = this.stepColumns.get(call);
+    if (columns === undefined && !this.stepColumns.has(call)) {
+      columns = this.computeStepColumns(call);
+      this.stepColumns.set(call, columns);
+    }
+    if (!columns) return undefined;
+    const out: Sample[] = [];
+    for (let i = 0; i < columns.labels.length; i++) {
+      if (columns.present[i]![k]) out.push({ labels: columns.labels[i]!, v: columns.values[i]![k]!, t });
+    }
+    return out;
+  }
+
+  private computeStepColumns(call: Call): StepColumns | undefined {
+    const fn = rangeFunction(call.func);
+    if (!fn) return undefined;
+    const scalars: number[] = [];
+    let ms: MatrixSelector | undefined;
+    for (const [i, a] of call.args.entries()) {
+      if (i === fn.matrixArg && a.type === 'MatrixSelector') ms = a;
+      else if (i !== fn.matrixArg && a.type === 'NumberLiteral') scalars.push(a.value);
+      else return undefined;
+    }
+    if (!ms) return undefined;
+    const steps = Math.floor((this.queryEnd - this.queryStart) / this.step) + 1;
+    const series = this.data.get(ms.vector) ?? [];
+    // The columns hold a value per series and step: only when that fits the sample budget.
+    if (steps * series.length > this.engine.maxSamples) return undefined;
+    const out: StepColumns = { labels: [], values: [], present: [] };
+    const range: { start: number; end: number; range: number; selector: VectorSelector } = { start: 0, end: 0, range: ms.range, selector: ms.vector };
+    for (const s of series) {
+      this.limits.tick(steps);
+      const ts = s.rangeTimestamps;
+      const window = { labels: s.labels, timestamps: ts, values: s.rangeValues, from: 0, to: 0 };
+      const values = new Float64Array(steps);
+      const present = new Uint8Array(steps);
+      let any = false;
+      for (let k = 0; k < steps; k++) {
+        const t = this.queryStart + k * this.step;
+        range.end = this.refTime(ms.vector.at, ms.vector.offset, t);
+        range.start = range.end - ms.range;
+        while (window.from < ts.length && ts[window.from]! < range.start) window.from++;
+        if (window.to < window.from) window.to = window.from;
+        while (window.to < ts.length && ts[window.to]! <= range.end) window.to++;
+        if (window.to === window.from) continue;
+        const v = fn.kernel(window, range, t, scalars);
+        if (v === undefined) continue;
+        values[k] = v;
+        present[k] = 1;
+        any = true;
+      }
+      if (!any) continue;
+      out.labels.push(fn.keepsName ? s.labels : dropMetricName(s.labels));
+      out.values.push(values);
+      out.present.push(present);
+    }
+    return out;
+  }
+
+  eval(expr: Expr, t: number): EvalValue {
     switch (expr.type) {
       case 'NumberLiteral': return { kind: 'scalar', v: expr.value, t };
       case 'StringLiteral': return { kind: 'string', v: expr.value, t };
@@ -275,6 +359,8 @@ export class Evaluator {
         return this.checkedVector(aggregate(expr, input.samples, param, t));
       }
       case 'Call': {
+        const precomputed = this.fromStepColumns(expr, t);
+        if (precomputed) return this.checkedVector(precomputed);
         const args = expr.args.map((a) => this.eval(a, t));
         const range = expr.args.map((a) => this.rangeArg(a, t));
         const out = callFunction(expr, args, range, t);
@@ -317,11 +403,11 @@ export class Evaluator {
     return out;
   }
 
-  /** Each series' samples in [end - range, end] (both edges, as 2.42), as views into the loaded columns. */
-  private selectRange(ms: MatrixSelector, t: number): RangeSeries[] {
+  /** Each series' samples in [end - range, end] (both edges, as 2.42), as windows on the loaded columns. */
+  private selectRange(ms: MatrixSelector, t: number): SeriesWindow[] {
     const end = this.refTime(ms.vector.at, ms.vector.offset, t);
     const start = end - ms.range;
-    const out: RangeSeries[] = [];
+    const out: SeriesWindow[] = [];
     const series = this.data.get(ms.vector) ?? [];
     this.limits.tick(series.length);
     let points = 0;
@@ -330,38 +416,44 @@ export class Evaluator {
       const last = lastAtOrBefore(s.rangeTimestamps, end) + 1;
       if (last <= first) continue;
       points += last - first;
-      out.push({ labels: s.labels, timestamps: s.rangeTimestamps.subarray(first, last), values: s.rangeValues.subarray(first, last) });
+      out.push({ labels: s.labels, timestamps: s.rangeTimestamps, values: s.rangeValues, from: first, to: last });
     }
     this.limits.take(points);
     return out;
   }
 
-  private subquery(sq: SubqueryExpr, t: number): RangeSeries[] {
+  private subquery(sq: SubqueryExpr, t: number): SeriesWindow[] {
     const end = this.refTime(sq.at, sq.offset, t);
     const step = sq.step || this.engine.defaultSubqueryStep;
     const first = Math.ceil((end - sq.range) / step) * step;
     const series = new Map<string, { labels: Labels; ts: number[]; vs: number[] }>();
     for (let ts = first; ts <= end; ts += step) {
       this.limits.check();
-      const v = this.eval(sq.expr, ts);
+      this.subqueryDepth++;
+      let v: EvalValue;
+      try {
+        v = this.eval(sq.expr, ts);
+      } finally {
+        this.subqueryDepth--;
+      }
       if (v.kind !== 'vector') throw new PromQLExecutionError('subquery over a non-vector');
       for (const s of v.samples) {
-        const key = labelsKey(s.labels);
+        const key = keyOf(s.labels);
         let acc = series.get(key);
         if (!acc) series.set(key, (acc = { labels: s.labels, ts: [], vs: [] }));
         acc.ts.push(ts);
         acc.vs.push(s.v);
       }
     }
-    return [...series.values()].map((s) => ({ labels: s.labels, timestamps: Float64Array.from(s.ts), values: Float64Array.from(s.vs) }));
+    return [...series.values()].map((s) => ({ labels: s.labels, timestamps: Float64Array.from(s.ts), values: Float64Array.from(s.vs), from: 0, to: s.ts.length }));
   }
 
   /** 2.42 refuses a step's vector with two elements of the same label set. */
-  private checkedVector(samples: readonly Sample[]): Value {
+  private checkedVector(samples: readonly Sample[]): EvalValue {
     if (samples.length > 1) {
       const seen = new Set<string>();
       for (const s of samples) {
-        const key = labelsKey(s.labels);
+        const key = keyOf(s.labels);
         if (seen.has(key)) throw new PromQLExecutionError('vector cannot contain metrics with the same labelset');
         seen.add(key);
       }

@@ -4,7 +4,7 @@ import { RE2JS } from 're2js';
 import { compareStrings, type Label, type Labels, METRIC_NAME } from '../model/labels.js';
 import type { Call, Expr, VectorSelector } from './ast.js';
 import { quantile } from './aggregate.js';
-import { dropMetricName, withLabel, type RangeSeries, type Sample, type Value } from './value.js';
+import { dropMetricName, withLabel, type SeriesWindow, type Sample, type EvalValue as Value } from './value.js';
 import { PromQLExecutionError } from './errors.js';
 
 /** The window a range argument covered: [start, end] after offset and @, and its written range. */
@@ -15,7 +15,7 @@ export interface RangeArg {
   readonly selector: VectorSelector | undefined;
 }
 
-type OverTime = (s: RangeSeries, range: RangeArg, t: number, scalars: number[]) => number | undefined;
+export type OverTime = (s: SeriesWindow, range: RangeArg, t: number, scalars: number[]) => number | undefined;
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
 
@@ -37,24 +37,24 @@ class KahanSum {
 }
 
 function extrapolatedRate(isCounter: boolean, isRate: boolean): OverTime {
-  return (s, r) => {
-    const n = s.values.length;
+  return ({ timestamps: ts, values: vs, from, to }, r) => {
+    const n = to - from;
     if (n < 2) return undefined;
-    const { timestamps: ts, values: vs } = s;
-    let result = vs[n - 1]! - vs[0]!;
+    const first = vs[from]!;
+    let result = vs[to - 1]! - first;
     if (isCounter) {
       let last = 0;
-      for (let i = 0; i < n; i++) {
+      for (let i = from; i < to; i++) {
         if (vs[i]! < last) result += last;
         last = vs[i]!;
       }
     }
-    let durationToStart = (ts[0]! - r.start) / 1000;
-    const durationToEnd = (r.end - ts[n - 1]!) / 1000;
-    const sampledInterval = (ts[n - 1]! - ts[0]!) / 1000;
+    let durationToStart = (ts[from]! - r.start) / 1000;
+    const durationToEnd = (r.end - ts[to - 1]!) / 1000;
+    const sampledInterval = (ts[to - 1]! - ts[from]!) / 1000;
     const averageBetween = sampledInterval / (n - 1);
-    if (isCounter && result > 0 && vs[0]! >= 0) {
-      const durationToZero = sampledInterval * (vs[0]! / result);
+    if (isCounter && result > 0 && first >= 0) {
+      const durationToZero = sampledInterval * (first / result);
       if (durationToZero < durationToStart) durationToStart = durationToZero;
     }
     const threshold = averageBetween * 1.1;
@@ -68,28 +68,26 @@ function extrapolatedRate(isCounter: boolean, isRate: boolean): OverTime {
 }
 
 function instantDelta(isRate: boolean): OverTime {
-  return (s) => {
-    const n = s.values.length;
-    if (n < 2) return undefined;
-    const last = s.values[n - 1]!;
-    const prev = s.values[n - 2]!;
+  return ({ timestamps: ts, values: vs, from, to }) => {
+    if (to - from < 2) return undefined;
+    const last = vs[to - 1]!;
+    const prev = vs[to - 2]!;
     let result = isRate && last < prev ? last : last - prev;
-    const interval = s.timestamps[n - 1]! - s.timestamps[n - 2]!;
+    const interval = ts[to - 1]! - ts[to - 2]!;
     if (interval === 0) return undefined;
     if (isRate) result /= interval / 1000;
     return result;
   };
 }
 
-function linearRegression(s: RangeSeries, interceptTime: number): [number, number] {
-  const { timestamps: ts, values: vs } = s;
-  const n = vs.length;
+function linearRegression({ timestamps: ts, values: vs, from, to }: SeriesWindow, interceptTime: number): [number, number] {
+  const n = to - from;
   const sx = new KahanSum(), sy = new KahanSum(), sxy = new KahanSum(), sx2 = new KahanSum();
-  const initY = vs[0]!;
+  const initY = vs[from]!;
   let constY = true;
-  for (let i = 0; i < n; i++) {
+  for (let i = from; i < to; i++) {
     const v = vs[i]!;
-    if (constY && i > 0 && v !== initY) constY = false;
+    if (constY && i > from && v !== initY) constY = false;
     const x = (ts[i]! - interceptTime) / 1000;
     sx.add(x);
     sy.add(v);
@@ -102,17 +100,16 @@ function linearRegression(s: RangeSeries, interceptTime: number): [number, numbe
   return [slope, sumY / n - (slope * sumX) / n];
 }
 
-function stdvarOverTime(s: RangeSeries): number {
-  const vs = s.values;
+function stdvarOverTime({ values: vs, from, to }: SeriesWindow): number {
   const mean = new KahanSum();
   const aux = new KahanSum();
-  for (let i = 0; i < vs.length; i++) {
+  for (let i = from; i < to; i++) {
     const v = vs[i]!;
     const delta = v - mean.value;
-    mean.add(delta / (i + 1));
+    mean.add(delta / (i - from + 1));
     aux.add(delta * (v - mean.value));
   }
-  return aux.value / vs.length;
+  return aux.value / (to - from);
 }
 
 const OVER_TIME: Record<string, OverTime> = {
@@ -121,75 +118,71 @@ const OVER_TIME: Record<string, OverTime> = {
   delta: extrapolatedRate(false, false),
   irate: instantDelta(true),
   idelta: instantDelta(false),
-  deriv: (s) => (s.values.length < 2 ? undefined : linearRegression(s, s.timestamps[0]!)[0]),
+  deriv: (s) => (s.to - s.from < 2 ? undefined : linearRegression(s, s.timestamps[s.from]!)[0]),
   predict_linear: (s, _r, t, [duration]) => {
-    if (s.values.length < 2) return undefined;
+    if (s.to - s.from < 2) return undefined;
     const [slope, intercept] = linearRegression(s, t);
     return slope * duration! + intercept;
   },
-  resets: (s) => {
+  resets: ({ values: vs, from, to }) => {
     let n = 0;
-    for (let i = 1; i < s.values.length; i++) if (s.values[i]! < s.values[i - 1]!) n++;
+    for (let i = from + 1; i < to; i++) if (vs[i]! < vs[i - 1]!) n++;
     return n;
   },
-  changes: (s) => {
+  changes: ({ values: vs, from, to }) => {
     let n = 0;
-    for (let i = 1; i < s.values.length; i++) {
-      const a = s.values[i]!;
-      const b = s.values[i - 1]!;
+    for (let i = from + 1; i < to; i++) {
+      const a = vs[i]!;
+      const b = vs[i - 1]!;
       if (!(a === b || (Number.isNaN(a) && Number.isNaN(b)))) n++;
     }
     return n;
   },
-  avg_over_time: (s) => {
-    const vs = s.values;
+  avg_over_time: ({ values: vs, from, to }) => {
     const mean = new KahanSum();
-    for (let i = 0; i < vs.length; i++) {
+    for (let i = from; i < to; i++) {
       const v = vs[i]!;
       const m = mean.sum;
+      const count = i - from + 1;
       if (m === Infinity || m === -Infinity) {
         if ((v === Infinity || v === -Infinity) && m > 0 === v > 0) continue;
         if (Number.isFinite(v)) continue;
       }
-      mean.add(v / (i + 1) - m / (i + 1));
+      mean.add(v / count - m / count);
     }
     return mean.sum === Infinity || mean.sum === -Infinity ? mean.sum : mean.value;
   },
-  sum_over_time: (s) => {
-    const vs = s.values;
+  sum_over_time: ({ values: vs, from, to }) => {
     const sum = new KahanSum();
-    for (let i = 0; i < vs.length; i++) sum.add(vs[i]!);
+    for (let i = from; i < to; i++) sum.add(vs[i]!);
     return sum.sum === Infinity || sum.sum === -Infinity ? sum.sum : sum.value;
   },
-  count_over_time: (s) => s.values.length,
-  last_over_time: (s) => s.values[s.values.length - 1]!,
+  count_over_time: (s) => s.to - s.from,
+  last_over_time: (s) => s.values[s.to - 1]!,
   present_over_time: () => 1,
-  max_over_time: (s) => {
-    const vs = s.values;
-    let m = vs[0]!;
-    for (let i = 1; i < vs.length; i++) if (vs[i]! > m || Number.isNaN(m)) m = vs[i]!;
+  max_over_time: ({ values: vs, from, to }) => {
+    let m = vs[from]!;
+    for (let i = from + 1; i < to; i++) if (vs[i]! > m || Number.isNaN(m)) m = vs[i]!;
     return m;
   },
-  min_over_time: (s) => {
-    const vs = s.values;
-    let m = vs[0]!;
-    for (let i = 1; i < vs.length; i++) if (vs[i]! < m || Number.isNaN(m)) m = vs[i]!;
+  min_over_time: ({ values: vs, from, to }) => {
+    let m = vs[from]!;
+    for (let i = from + 1; i < to; i++) if (vs[i]! < m || Number.isNaN(m)) m = vs[i]!;
     return m;
   },
   stdvar_over_time: (s) => stdvarOverTime(s),
   stddev_over_time: (s) => Math.sqrt(stdvarOverTime(s)),
-  quantile_over_time: (s, _r, _t, [q]) => quantile(q!, Array.from(s.values)),
-  holt_winters: (s, _r, _t, [sf, tf]) => {
+  quantile_over_time: (s, _r, _t, [q]) => quantile(q!, Array.from(s.values.subarray(s.from, s.to))),
+  holt_winters: ({ values: vs, from, to }, _r, _t, [sf, tf]) => {
     if (!(sf! > 0 && sf! < 1)) throw new PromQLExecutionError(`invalid smoothing factor. Expected: 0 < sf < 1, got: ${sf}`);
     if (!(tf! > 0 && tf! < 1)) throw new PromQLExecutionError(`invalid trend factor. Expected: 0 < tf < 1, got: ${tf}`);
-    const l = s.values.length;
-    if (l < 2) return undefined;
+    if (to - from < 2) return undefined;
     let s0 = 0;
-    let s1 = s.values[0]!;
-    let b = s.values[1]! - s.values[0]!;
-    for (let i = 1; i < l; i++) {
-      const x = sf! * s.values[i]!;
-      if (i > 1) b = tf! * (s1 - s0) + (1 - tf!) * b;
+    let s1 = vs[from]!;
+    let b = vs[from + 1]! - vs[from]!;
+    for (let i = from + 1; i < to; i++) {
+      const x = sf! * vs[i]!;
+      if (i > from + 1) b = tf! * (s1 - s0) + (1 - tf!) * b;
       const y = (1 - sf!) * (s1 + b);
       s0 = s1;
       s1 = x + y;
@@ -217,11 +210,18 @@ const DATE: Record<string, (d: Date) => number> = {
   minute: (d) => d.getUTCMinutes(),
 };
 
+/** A function of one range vector (rate, *_over_time, ...): its per-window kernel and the range argument's index. */
+export function rangeFunction(name: string): { readonly kernel: OverTime; readonly matrixArg: number; readonly keepsName: boolean } | undefined {
+  if (!Object.hasOwn(OVER_TIME, name)) return undefined;
+  const kernel = OVER_TIME[name]!;
+  return { kernel, matrixArg: name === 'quantile_over_time' ? 1 : 0, keepsName: name === 'last_over_time' };
+}
+
 /** Calls a function on evaluated arguments; `ranges[i]` describes argument i when it is a range. */
 export function callFunction(e: Call, args: readonly Value[], ranges: readonly (RangeArg | undefined)[], t: number): Value {
   const f = e.func;
   const scalars = args.map((a) => (a.kind === 'scalar' ? a.v : NaN));
-  const overTime = OVER_TIME[f];
+  const overTime = Object.hasOwn(OVER_TIME, f) ? OVER_TIME[f] : undefined;
   if (overTime) {
     const mi = f === 'quantile_over_time' ? 1 : 0;
     const m = args[mi]!;

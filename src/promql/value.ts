@@ -1,6 +1,6 @@
 // Query values: what an expression evaluates to at one instant, and what a range query returns.
 
-import { compareStrings, type Label, type Labels, METRIC_NAME } from '../model/labels.js';
+import { compareStrings, labelsKey, type Label, type Labels, METRIC_NAME } from '../model/labels.js';
 
 /** One element of an instant vector. `t` is the sample's own time for a plain selector, else the eval time. */
 export interface Sample {
@@ -16,14 +16,49 @@ export interface RangeSeries {
   readonly values: Float64Array;
 }
 
-export type Value =
-  | { readonly kind: 'scalar'; readonly v: number; readonly t: number }
-  | { readonly kind: 'string'; readonly v: string; readonly t: number }
-  | { readonly kind: 'vector'; readonly samples: readonly Sample[] }
-  | { readonly kind: 'matrix'; readonly series: readonly RangeSeries[] };
+/**
+ * One series of a range vector inside the engine: samples [from, to) of columns shared with storage or a
+ * subquery. Neither a copy nor a typed-array view is made per step: creating views is what costs.
+ */
+export interface SeriesWindow {
+  readonly labels: Labels;
+  readonly timestamps: Float64Array;
+  readonly values: Float64Array;
+  readonly from: number;
+  readonly to: number;
+}
 
+type Scalar = { readonly kind: 'scalar'; readonly v: number; readonly t: number };
+type Str = { readonly kind: 'string'; readonly v: string; readonly t: number };
+type Vector = { readonly kind: 'vector'; readonly samples: readonly Sample[] };
+
+/** What a query returns. */
+export type Value = Scalar | Str | Vector | { readonly kind: 'matrix'; readonly series: readonly RangeSeries[] };
+
+/** What an expression evaluates to inside the engine (range vectors as windows). */
+export type EvalValue = Scalar | Str | Vector | { readonly kind: 'matrix'; readonly series: readonly SeriesWindow[] };
+
+const withoutName = new WeakMap<Labels, Labels>();
+const keys = new WeakMap<Labels, string>();
+
+/** `ls` without __name__; the same object for the same input, so later keys come from the cache. */
 export function dropMetricName(ls: Labels): Labels {
-  return ls.some((l) => l.name === METRIC_NAME) ? ls.filter((l) => l.name !== METRIC_NAME) : ls;
+  let out = withoutName.get(ls);
+  if (out === undefined) {
+    out = ls.some((l) => l.name === METRIC_NAME) ? ls.filter((l) => l.name !== METRIC_NAME) : ls;
+    withoutName.set(ls, out);
+  }
+  return out;
+}
+
+/** labelsKey, remembered per label set (a series keeps its Labels object from step to step). */
+export function keyOf(ls: Labels): string {
+  let key = keys.get(ls);
+  if (key === undefined) {
+    key = labelsKey(ls);
+    keys.set(ls, key);
+  }
+  return key;
 }
 
 /** A copy of `ls` with `name` set to `value` (removed when value is ""), kept sorted. */
