@@ -86,6 +86,14 @@ it('compacts overlapping backfill, head and out-of-order blocks into non-overlap
       if (Date.now() > deadline) throw new Error(`no settled blocks: ${JSON.stringify(ms.map((m) => [m.minTime - now, m.maxTime - now, m.compaction.level]))}\n${server.output()}`);
       await new Promise((r) => setTimeout(r, 250));
     }
+    const metrics = await (await fetch(`${server.url}/metrics`)).text();
+    const value = (name: string): number => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(metrics)?.[1]);
+    expect(value('prometheus_tsdb_compactions_total')).toBeGreaterThan(1);
+    expect(value('prometheus_tsdb_reloads_total')).toBeGreaterThan(0);
+    expect(value('prometheus_tsdb_compactions_failed_total')).toBe(0);
+    expect(value('prometheus_tsdb_retention_limit_bytes')).toBe(0);
+    expect(value('prometheus_tsdb_time_retentions_total')).toBe(0);
+    expect(value('prometheus_tsdb_blocks_loaded')).toBe((await metas(data)).length);
   } finally {
     server.proc.kill('SIGTERM');
   }
