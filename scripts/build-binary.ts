@@ -5,7 +5,7 @@
 //
 //   1. esbuild bundles src/binary/main.ts and everything it imports into one CommonJS script
 //      (a Node 20 SEA's main script must be CommonJS); import.meta.url becomes the script's file URL
-//      and the package version is written in (no package.json travels with the binary).
+//      and the version, git revision and branch are written in (no package.json travels along).
 //   2. The blob: the script plus its assets, the WebAssembly module (build/release.wasm, read by
 //      src/wasm/loader.ts) and the snappy native addon (loaded by src/native/snappy.ts).
 //   3. A copy of this very node executable with the blob injected by postject, behind the fuse
@@ -46,6 +46,16 @@ if (process.platform !== 'linux' || process.arch !== 'x64') {
 if (!existsSync(WASM)) fail(`${WASM} is missing: run \`npm run asbuild:release\` first`);
 
 const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+/** What --version and prometheus_build_info report: the package version, and the git commit when built from a checkout. */
+const buildInfo = { version: packageJson.version, revision: git('rev-parse', 'HEAD'), branch: git('rev-parse', '--abbrev-ref', 'HEAD') };
+
+function git(...args: string[]): string {
+  try {
+    return execFileSync('git', ['-C', ROOT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim() || 'unknown';
+  } catch {
+    return 'unknown';
+  }
+}
 // The addon as the snappy package itself finds it on linux-x64 with glibc.
 const snappyAddon = createRequire(createRequire(join(ROOT, 'package.json')).resolve('snappy')).resolve(
   '@napi-rs/snappy-linux-x64-gnu',
@@ -74,7 +84,7 @@ await (async () => {
     banner: { js: 'const __promwasm_import_meta_url = require("node:url").pathToFileURL(__filename).href;' },
     define: {
       'import.meta.url': '__promwasm_import_meta_url',
-      PROMWASM_BUNDLED_VERSION: JSON.stringify(packageJson.version),
+      PROMWASM_BUNDLED_BUILD: JSON.stringify(buildInfo),
     },
   });
   process.stdout.write(`  bundle (esbuild): ${Math.round(performance.now() - start)} ms\n`);

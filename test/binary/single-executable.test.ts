@@ -62,7 +62,7 @@ describe.runIf(supported && havePostject)('dist/promwasm (single executable)', (
     const version = run(['--version']);
     expect(version.stderr).toBe('');
     expect(version.status).toBe(0);
-    expect(version.stdout).toMatch(/^promwasm, version \d+\.\d+\.\d+ \(branch: \S+, revision: \S+\)\n {2}node version: {5}v20\./);
+    expect(version.stdout).toMatch(/^promwasm, version \d+\.\d+\.\d+ \(branch: \S+, revision: (?:[0-9a-f]{40}|unknown)\)\n {2}node version: {5}v20\./);
   });
 
   it('prints the same help as `npx promwasm` for the server and the tsdb commands', () => {
