@@ -10,8 +10,8 @@
 //   that a batch the upstream had already stored (a 400 "out of order" from a Prometheus) cannot
 //   take new samples down with it.
 
-import { readFileSync } from 'node:fs';
-import { mkdir, open, rename } from 'node:fs/promises';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 export interface WalPosition {
@@ -43,18 +43,29 @@ export function compareItems(a: ItemPosition, b: ItemPosition): number {
 }
 
 /**
- * The position file of one queue (`<dir>/position`): JSON, replaced atomically (written to a
- * temporary file, fsynced, renamed, directory fsynced), with asynchronous I/O so the event loop
- * never waits on a disk. Saves are coalesced: while one is being written, later states wait and
- * only the newest is written next. A lazy save may wait up to `lazyMs` to share a write.
+ * The position file of one queue (`<dir>/position`): JSON, replaced atomically (a temporary file
+ * renamed over it). A write is synchronous and small (tens of microseconds, no thread-pool round
+ * trip in the path of every batch); frequent background updates are coalesced.
+ *
+ * Durability follows the WAL's: a written state survives a crash of the process at once (the
+ * rename is in the kernel when write() returns), and is fsynced (file and directory) within
+ * `syncMs` (the WAL, like Prometheus's, is fsynced when a segment is closed). A position lost to
+ * a power failure only means that items are sent again.
  */
 export class PositionStore {
   readonly file: string;
   private pending: QueuePositionState | undefined;
-  private writing: Promise<void> | undefined;
-  private lazyTimer: NodeJS.Timeout | undefined;
+  private laterTimer: NodeJS.Timeout | undefined;
+  private syncTimer: NodeJS.Timeout | undefined;
+  private syncing: Promise<void> | undefined;
+  private unsynced = false;
+  private dirMade = false;
 
-  constructor(readonly dir: string, private readonly lazyMs = 1000) {
+  constructor(
+    readonly dir: string,
+    private readonly syncMs = 1000,
+    private readonly laterMs = 100,
+  ) {
     this.file = join(dir, 'position');
   }
 
@@ -70,56 +81,59 @@ export class PositionStore {
     return parseState(text, this.file);
   }
 
-  /** Saves `state` durably; resolves once it (or a newer state) is on disk. */
-  save(state: QueuePositionState): Promise<void> {
-    clearTimeout(this.lazyTimer);
-    this.lazyTimer = undefined;
-    this.pending = state;
-    this.writing ??= this.drain().finally(() => (this.writing = undefined));
-    return this.writing;
+  /** Writes `state` now; an fsync follows within syncMs. Throws on an I/O error. */
+  write(state: QueuePositionState): void {
+    this.pending = undefined;
+    clearTimeout(this.laterTimer);
+    this.laterTimer = undefined;
+    if (!this.dirMade) mkdirSync(this.dir, { recursive: true });
+    this.dirMade = true;
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, JSON.stringify(state));
+    renameSync(tmp, this.file);
+    this.unsynced = true;
+    this.syncTimer ??= setTimeout(() => {
+      this.syncTimer = undefined;
+      this.syncing = this.sync().catch(() => undefined);
+    }, this.syncMs);
   }
 
-  /** Saves `state` within `lazyMs` (unless a newer save comes first). */
-  saveLazily(state: QueuePositionState): void {
+  /** Writes `state` within laterMs, unless a newer state is written first. */
+  writeLater(state: QueuePositionState): void {
     this.pending = state;
-    if (this.writing !== undefined || this.lazyTimer !== undefined) return;
-    this.lazyTimer = setTimeout(() => {
-      this.lazyTimer = undefined;
-      if (this.pending !== undefined) void this.save(this.pending).catch(() => undefined);
-    }, this.lazyMs);
+    this.laterTimer ??= setTimeout(() => {
+      this.laterTimer = undefined;
+      if (this.pending === undefined) return;
+      try {
+        this.write(this.pending);
+      } catch {
+        // The next write tries again; a lagging position only means items sent again.
+      }
+    }, this.laterMs);
   }
 
-  /** Writes a pending lazy state now. */
+  /** Writes what is pending and fsyncs it. */
   async flush(): Promise<void> {
-    if (this.pending !== undefined) await this.save(this.pending);
-    else await this.writing;
+    if (this.pending !== undefined) this.write(this.pending);
+    clearTimeout(this.syncTimer);
+    this.syncTimer = undefined;
+    await this.syncing;
+    if (this.unsynced) await this.sync();
   }
 
-  private async drain(): Promise<void> {
-    while (this.pending !== undefined) {
-      const state = this.pending;
-      this.pending = undefined;
-      await writeState(this.file, state);
-    }
+  private async sync(): Promise<void> {
+    this.unsynced = false;
+    await syncPath(this.file);
+    await syncPath(dirname(this.file));
   }
 }
 
-async function writeState(file: string, state: QueuePositionState): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const tmp = `${file}.tmp`;
-  const fh = await open(tmp, 'w');
+async function syncPath(path: string): Promise<void> {
+  const fh = await open(path, 'r');
   try {
-    await fh.writeFile(JSON.stringify(state));
     await fh.sync();
   } finally {
     await fh.close();
-  }
-  await rename(tmp, file);
-  const dir = await open(dirname(file), 'r');
-  try {
-    await dir.sync();
-  } finally {
-    await dir.close();
   }
 }
 

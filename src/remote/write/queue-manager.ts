@@ -366,7 +366,16 @@ export class QueueManager implements WalRecordSink, ShardOwner {
       this.recFirstSeq += this.recHead;
       this.recHead = 0;
     }
-    if (moved) this.store.saveLazily(this.state());
+    if (moved) this.store.writeLater(this.state());
+  }
+
+  /** Writes the state now; a failure is logged (a lagging position only means items sent again). */
+  private persist(): void {
+    try {
+      this.store.write(this.state());
+    } catch (err) {
+      this.opts.logger.error({ remote_name: this.opts.name, err: (err as Error).message }, 'Cannot save the remote write position');
+    }
   }
 
   private itemPosition(seq: number, index: number): ItemPosition {
@@ -381,14 +390,12 @@ export class QueueManager implements WalRecordSink, ShardOwner {
   // --- sending (ShardOwner) ---
 
   async sendBatch(shard: Shard, items: ItemColumns, n: number): Promise<boolean> {
+    // The shard scaling counts the whole work of a batch (saving, encoding, sending) once.
+    const began = performance.now();
     const last = this.itemPosition(items.seqs[n - 1]!, items.idxs[n - 1]!);
     this.inflight[shard.index] = last;
     // The batch may reach the upstream only once a restart would know it might have.
-    try {
-      await this.store.save(this.state());
-    } catch (err) {
-      this.opts.logger.error({ remote_name: this.opts.name, err: (err as Error).message }, 'Cannot save the remote write position');
-    }
+    this.persist();
     if (this.stopping) return false;
     let samples = 0, exemplars = 0, histograms = 0, maxT = -Infinity;
     for (let i = 0; i < n; i++) {
@@ -408,7 +415,7 @@ export class QueueManager implements WalRecordSink, ShardOwner {
       return true;
     }
     const replay = (items.kinds[0]! & REPLAY) !== 0;
-    const ok = await this.sendWithBackoff(body, samples, exemplars, histograms, replay);
+    const ok = await this.sendWithBackoff(body, samples, exemplars, histograms, replay, began);
     if (ok === undefined) return false;
     const m = this.opts.metrics;
     if (ok) {
@@ -431,11 +438,13 @@ export class QueueManager implements WalRecordSink, ShardOwner {
 
   acknowledged(): void {
     this.advance();
-    this.store.saveLazily(this.state());
+    this.store.writeLater(this.state());
   }
 
   /** true: stored; false: rejected for good (counted, logged); undefined: stopped first. */
-  private async sendWithBackoff(body: Uint8Array, samples: number, exemplars: number, histograms: number, replay: boolean): Promise<boolean | undefined> {
+  private async sendWithBackoff(
+    body: Uint8Array, samples: number, exemplars: number, histograms: number, replay: boolean, workBegan: number,
+  ): Promise<boolean | undefined> {
     const q = this.opts.config.queueConfig;
     const m = this.opts.metrics;
     let backoff = q.minBackoffMs;
@@ -445,7 +454,8 @@ export class QueueManager implements WalRecordSink, ShardOwner {
       const result = await this.opts.client.store(body);
       const seconds = (performance.now() - began) / 1000;
       m.sentBatchDuration.observe(seconds);
-      this.outDuration.add(seconds);
+      this.outDuration.add((performance.now() - workBegan) / 1000);
+      workBegan = performance.now();
       if (result.ok) {
         this.lastSendMs = Date.now();
         return true;
@@ -545,7 +555,7 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     this.restored = undefined;
     this.restoredEnd = undefined;
     this.startShards(n);
-    await this.store.save(this.state());
+    this.persist();
   }
 }
 
