@@ -3,7 +3,7 @@
 // write. It compacts in the background on its own; once it settles, the blocks on disk do not overlap,
 // some are compacted (level 2+), and the dumps of promwasm and promtool hold every sample exactly once.
 
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import snappy from 'snappy';
@@ -113,3 +113,40 @@ it('compacts overlapping backfill, head and out-of-order blocks into non-overlap
     expect(promtool(['tsdb', 'dump', data])).toBe(want);
   }
 }, 180_000);
+
+it('--storage.tsdb.retention.time and --storage.tsdb.retention.size drop the oldest blocks', async () => {
+  const data = join(root, 'retention');
+  mkdirSync(data, { recursive: true });
+  const now = Math.floor(Date.now() / MIN) * MIN;
+  const ulids: string[] = [];
+  for (let b = 0; b < 5; b++) {
+    const from = now - (50 - 10 * b) * MIN;
+    const ts = Float64Array.from({ length: 200 }, (_, i) => from + i * 1000);
+    ulids.push((await writeBlock(data, [{ labels: labelsFromRecord({ __name__: 'r' }), timestamps: ts, values: ts }]))!.ulid);
+  }
+  const blockNames = (): string[] => readdirSync(data).filter((e) => /^[0-9A-Z]{26}$/.test(e)).sort();
+  const metric = async (url: string, name: string): Promise<number> =>
+    Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(await (await fetch(`${url}/metrics`)).text())?.[1]);
+
+  // Block maxTimes are 10 minutes apart: 25m keeps the newest three.
+  let server = await startServer(data, ['--storage.tsdb.retention.time=25m', '--storage.tsdb.min-block-duration=1h', '--log.level=warn']);
+  expect(blockNames()).toEqual(ulids.slice(2).sort());
+  expect(await metric(server.url, 'prometheus_tsdb_time_retentions_total')).toBe(1);
+  server.proc.kill('SIGTERM');
+  expect(await exited(server.proc)).toBe(0);
+
+  // The size limit counts the WAL too: room for the WAL and one block leaves the newest block alone.
+  const blockSize = readdirSync(join(data, ulids[4]!), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+  const walSize = readdirSync(join(data, 'wal'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .reduce((n, e) => n + statSync(join(e.parentPath, e.name)).size, 0);
+  const limit = blockSize + walSize + 100;
+  server = await startServer(data, [`--storage.tsdb.retention.size=${limit}B`, '--storage.tsdb.min-block-duration=1h', '--log.level=warn']);
+  expect(blockNames()).toEqual([ulids[4]!]);
+  expect(await metric(server.url, 'prometheus_tsdb_size_retentions_total')).toBe(1);
+  expect(await metric(server.url, 'prometheus_tsdb_retention_limit_bytes')).toBe(limit);
+  server.proc.kill('SIGTERM');
+  expect(await exited(server.proc)).toBe(0);
+}, 120_000);
