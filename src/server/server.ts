@@ -145,7 +145,7 @@ export class PromwasmServer {
       throw new StartupError('Unable to start web listener', { cause: err });
     }
     const tls = this.edge?.tls !== undefined;
-    this.logger.info({ component: 'web', http2: tls && this.edge!.config.http2, address: this.listeningOn }, tls ? 'TLS is enabled.' : 'TLS is disabled.');
+    this.logger.info({ component: 'web', http2: this.edge?.http2 ?? false, address: this.listeningOn }, tls ? 'TLS is enabled.' : 'TLS is disabled.');
     if (this.stopping) return;
 
     const agent = this.options.agent.enabled;

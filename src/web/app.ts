@@ -19,6 +19,7 @@ import { lifecyclePlugin, type LifecyclePluginOptions } from './lifecycle.js';
 import { metricsPlugin, type SelfMetrics } from './self-metrics.js';
 import { webConfigHook } from './basic-auth.js';
 import type { WebEdge } from './web-edge.js';
+import type { Server as TlsServer } from 'node:tls';
 
 /** A plugin to mount, e.g. the remote-write receiver: `{ plugin, options, prefix: '/api/v1' }`. */
 export interface WebPluginRegistration {
@@ -55,8 +56,8 @@ export function buildWebApp(options: WebAppOptions): FastifyInstance {
 
   const edge = options.edge;
   if (edge !== undefined) {
-    app.addHook('onRequest', webConfigHook(edge.config));
-    if (edge.tls?.onSecureConnection) app.server.on('secureConnection', edge.tls.onSecureConnection);
+    app.addHook('onRequest', webConfigHook(edge));
+    if (edge.tls !== undefined) edge.attach(app.server as unknown as TlsServer, app.log);
   }
 
   instrumentRequests(app, options.selfMetrics);
@@ -81,7 +82,7 @@ export function buildWebApp(options: WebAppOptions): FastifyInstance {
 /** Fastify's server options for the edge: HTTPS, or HTTP/2 with HTTP/1.1 fallback (ALPN), or plain HTTP. */
 function serverKind(edge: WebEdge | undefined): object {
   if (edge?.tls === undefined) return {};
-  if (!edge.config.http2) return { https: edge.tls.options };
+  if (!edge.http2) return { https: edge.tls.options };
   return { http2: true, https: { ...edge.tls.options, allowHTTP1: true } };
 }
 

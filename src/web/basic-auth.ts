@@ -7,7 +7,7 @@
 import bcrypt from 'bcryptjs';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Exclusive } from '../tsdb/exclusive.js';
-import type { WebConfig } from './web-config.js';
+import type { WebEdge } from './web-edge.js';
 
 /** bcrypt of "fakepassword", compared for unknown users (exporter-toolkit's constant). */
 const FAKE_HASH = '$2y$10$QOauhQNbBCuQDKes6eFzPeMqBSjb7Mr5DUmpZ/VcEd00UAV/LDeSi';
@@ -19,18 +19,12 @@ export class BasicAuth {
   /** bcrypt comparisons run so far (the cache's effect is visible in tests). */
   comparisons = 0;
 
-  constructor(private readonly users: ReadonlyMap<string, string>) {}
-
-  get enabled(): boolean {
-    return this.users.size > 0;
-  }
-
-  /** Whether the Authorization header carries a configured user and its password. */
-  async check(authorization: string | undefined): Promise<boolean> {
+  /** Whether the Authorization header carries one of `users` and its password (the cache keys on the hash, so users may change). */
+  async check(users: ReadonlyMap<string, string>, authorization: string | undefined): Promise<boolean> {
     const credentials = parseBasicAuth(authorization);
     if (credentials === undefined) return false;
     const { user, password } = credentials;
-    const hash = this.users.get(user);
+    const hash = users.get(user);
     const known = hash !== undefined;
     const compared = hash ?? FAKE_HASH;
     const key = `${hex(user)}:${hex(compared)}:${hex(password)}`;
@@ -57,13 +51,20 @@ export class BasicAuth {
   }
 }
 
-/** The onRequest hook: headers on every response, then the basic-auth check. */
-export function webConfigHook(config: WebConfig): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
-  const auth = new BasicAuth(config.users);
-  const headers = Object.entries(config.headers);
+/** The onRequest hook: the configuration in force (re-read when changed), its headers, then the basic-auth check. */
+export function webConfigHook(edge: WebEdge): (request: FastifyRequest, reply: FastifyReply) => Promise<void> {
+  const auth = new BasicAuth();
   return async (request, reply) => {
-    for (const [name, value] of headers) reply.header(name, value);
-    if (!auth.enabled || (await auth.check(request.headers.authorization))) return;
+    let config;
+    try {
+      config = edge.config();
+    } catch (err) {
+      request.log.error({ err: (err as Error).message }, 'Unable to parse configuration');
+      await reply.code(500).header('X-Content-Type-Options', 'nosniff').type('text/plain; charset=utf-8').send('Internal Server Error\n');
+      return;
+    }
+    for (const [name, value] of Object.entries(config.headers)) reply.header(name, value);
+    if (config.users.size === 0 || (await auth.check(config.users, request.headers.authorization))) return;
     await reply
       .code(401)
       .header('WWW-Authenticate', 'Basic')

@@ -6,9 +6,9 @@
 // the connection can carry a request. TLS 1.3 cipher suites are not configurable in Go, so those names
 // are accepted and left to the defaults, as Go leaves them.
 
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions, type TlsOptions, type TLSSocket } from 'node:tls';
-import { GO_CIPHER_SUITES, GO_CURVES, WebConfigError, type TlsServerConfig, type TlsVersionName } from './web-config.js';
+import { GO_CIPHER_SUITES, GO_CURVES, WebConfigError, type ClientAuthType, type TlsServerConfig, type TlsVersionName } from './web-config.js';
 
 const NODE_TLS_VERSION: Record<TlsVersionName, SecureContextOptions['minVersion']> = {
   TLS10: 'TLSv1',
@@ -18,23 +18,22 @@ const NODE_TLS_VERSION: Record<TlsVersionName, SecureContextOptions['minVersion'
 };
 
 export interface TlsServerSetup {
-  /** Options for https.createServer / http2.createSecureServer. */
+  /** Options for https.createServer / http2.createSecureServer (and setSecureContext on a change). */
   readonly options: TlsOptions;
-  /** Closes connections the client-auth policy refuses after the handshake; undefined when OpenSSL enforces it. */
-  readonly onSecureConnection: ((socket: TLSSocket) => void) | undefined;
+  readonly clientAuth: ClientAuthType;
 }
 
 /** Reads the certificate, key and client CA files and builds the server's TLS options; errors name the field. */
-export async function tlsServerSetup(t: TlsServerConfig): Promise<TlsServerSetup> {
-  const read = async (field: string, path: string): Promise<Buffer> => {
+export function tlsServerSetup(t: TlsServerConfig): TlsServerSetup {
+  const read = (field: string, path: string): Buffer => {
     try {
-      return await readFile(path);
+      return readFileSync(path);
     } catch (err) {
       throw new WebConfigError(`tls_server_config.${field}: ${(err as Error).message}`);
     }
   };
-  const cert = await read('cert_file', t.certFile);
-  const key = await read('key_file', t.keyFile);
+  const cert = read('cert_file', t.certFile);
+  const key = read('key_file', t.keyFile);
   try {
     createSecureContext({ cert, key });
   } catch (err) {
@@ -50,37 +49,25 @@ export async function tlsServerSetup(t: TlsServerConfig): Promise<TlsServerSetup
   const tls12Suites = t.cipherSuites.filter((name) => !name.startsWith('TLS_AES_') && !name.startsWith('TLS_CHACHA20_'));
   if (tls12Suites.length > 0) options.ciphers = tls12Suites.map((name) => GO_CIPHER_SUITES.get(name)!).join(':');
   if (t.curvePreferences.length > 0) options.ecdhCurve = t.curvePreferences.map((name) => GO_CURVES.get(name)!).join(':');
-  if (t.clientCAFile !== '') options.ca = await read('client_ca_file', t.clientCAFile);
-
-  let onSecureConnection: TlsServerSetup['onSecureConnection'];
-  switch (t.clientAuth) {
-    case 'NoClientCert':
-      break;
-    case 'RequestClientCert':
-      Object.assign(options, { requestCert: true, rejectUnauthorized: false });
-      break;
-    case 'RequireAnyClientCert':
-      Object.assign(options, { requestCert: true, rejectUnauthorized: false });
-      onSecureConnection = (socket) => {
-        if (!hasPeerCertificate(socket)) socket.destroy();
-      };
-      break;
-    case 'VerifyClientCertIfGiven':
-      Object.assign(options, { requestCert: true, rejectUnauthorized: false });
-      onSecureConnection = (socket) => {
-        if (hasPeerCertificate(socket) && !socket.authorized) socket.destroy();
-      };
-      break;
-    case 'RequireAndVerifyClientCert':
-      Object.assign(options, { requestCert: true, rejectUnauthorized: true });
-      break;
-  }
+  if (t.clientCAFile !== '') options.ca = read('client_ca_file', t.clientCAFile);
+  options.requestCert = t.clientAuth !== 'NoClientCert';
+  options.rejectUnauthorized = t.clientAuth === 'RequireAndVerifyClientCert';
   try {
     createSecureContext(options);
   } catch (err) {
     throw new WebConfigError(`tls_server_config: ${(err as Error).message}`);
   }
-  return { options, onSecureConnection };
+  return { options, clientAuth: t.clientAuth };
+}
+
+/**
+ * Whether a completed handshake breaks the client-auth policy where OpenSSL could not enforce it:
+ * RequireAnyClientCert without a certificate, VerifyClientCertIfGiven with one that does not verify.
+ */
+export function refusedByPolicy(clientAuth: ClientAuthType, socket: TLSSocket): boolean {
+  if (clientAuth === 'RequireAnyClientCert') return !hasPeerCertificate(socket);
+  if (clientAuth === 'VerifyClientCertIfGiven') return hasPeerCertificate(socket) && !socket.authorized;
+  return false;
 }
 
 function hasPeerCertificate(socket: TLSSocket): boolean {

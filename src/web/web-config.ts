@@ -9,7 +9,7 @@
 //   http_server_config:  http2, headers (only the five headers exporter-toolkit allows)
 //   basic_auth_users:    user: bcrypt hash
 
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
 import { BAD, DecodeFailure, YamlDecoder, type Decoded, type YamlNode } from '../config/yaml-decode.js';
@@ -91,9 +91,14 @@ const EXTRA_HTTP_HEADERS: ReadonlyMap<string, readonly string[]> = new Map([
 
 /** Reads and checks a web configuration file, including its certificate, key and client CA files. */
 export async function loadWebConfig(file: string): Promise<WebConfig> {
+  return readWebConfig(file);
+}
+
+/** loadWebConfig, synchronously (the server re-reads a changed file between requests). */
+export function readWebConfig(file: string): WebConfig {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw new WebConfigError(`reading ${file}: ${(err as Error).message}`);
   }
@@ -102,7 +107,7 @@ export async function loadWebConfig(file: string): Promise<WebConfig> {
     for (const [field, path] of [['cert_file', config.tls.certFile], ['key_file', config.tls.keyFile], ['client_ca_file', config.tls.clientCAFile]] as const) {
       if (path === '') continue;
       try {
-        await readFile(path);
+        readFileSync(path);
       } catch (err) {
         throw new WebConfigError(`tls_server_config.${field}: ${(err as Error).message}`);
       }

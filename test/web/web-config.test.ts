@@ -133,16 +133,21 @@ describe('basic auth', () => {
   });
 
   it('accepts the right password, refuses others and unknown users, and caches outcomes', async () => {
-    const auth = new BasicAuth(new Map([['alice', HASH]]));
+    const auth = new BasicAuth();
+    const users = new Map([['alice', HASH]]);
     const header = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
-    expect(await auth.check(header('alice', 'secret'))).toBe(true);
-    expect(await auth.check(header('alice', 'wrong'))).toBe(false);
-    expect(await auth.check(header('mallory', 'secret'))).toBe(false);
-    expect(await auth.check(undefined)).toBe(false);
+    expect(await auth.check(users, header('alice', 'secret'))).toBe(true);
+    expect(await auth.check(users, header('alice', 'wrong'))).toBe(false);
+    expect(await auth.check(users, header('mallory', 'secret'))).toBe(false);
+    expect(await auth.check(users, undefined)).toBe(false);
     expect(auth.comparisons).toBe(3);
-    for (let i = 0; i < 5; i++) expect(await auth.check(header('alice', 'secret'))).toBe(true);
-    expect(await auth.check(header('alice', 'wrong'))).toBe(false);
+    for (let i = 0; i < 5; i++) expect(await auth.check(users, header('alice', 'secret'))).toBe(true);
+    expect(await auth.check(users, header('alice', 'wrong'))).toBe(false);
     expect(auth.comparisons).toBe(3); // cached: no bcrypt per request
+    // A changed hash is a new cache key: the old password no longer opens.
+    const changed = new Map([['alice', bcrypt.hashSync('other', 4)]]);
+    expect(await auth.check(changed, header('alice', 'secret'))).toBe(false);
+    expect(await auth.check(changed, header('alice', 'other'))).toBe(true);
   });
 });
 
@@ -161,8 +166,9 @@ function app(edge: WebEdge) {
 
 describe('headers and 401 through the app (plain HTTP)', () => {
   it('sets the configured headers on every answer and 401s without credentials', async () => {
-    const edge: WebEdge = { config: parseWebConfig(`http_server_config:\n  headers:\n    X-Frame-Options: deny\nbasic_auth_users:\n  alice: ${HASH}\n`, '/'), tls: undefined };
-    const a = app(edge);
+    const file = join(root, 'plain.yml');
+    writeFileSync(file, `http_server_config:\n  headers:\n    X-Frame-Options: deny\nbasic_auth_users:\n  alice: ${HASH}\n`);
+    const a = app((await loadWebEdge(file))!);
     const denied = await a.inject({ url: '/-/healthy' });
     expect(denied.statusCode).toBe(401);
     expect(denied.headers['www-authenticate']).toBe('Basic');
@@ -176,6 +182,20 @@ describe('headers and 401 through the app (plain HTTP)', () => {
     const missing = await a.inject({ url: '/nope', headers: { authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}` } });
     expect(missing.statusCode).toBe(404);
     expect((await a.inject({ url: '/nope' })).statusCode).toBe(401); // even unknown paths are behind auth
+
+    // Re-read when the file changes, as exporter-toolkit re-reads it per request.
+    writeFileSync(file, `basic_auth_users:\n  bob: ${bcrypt.hashSync('pw2', 4)}\n`);
+    const bob = await a.inject({ url: '/-/healthy', headers: { authorization: `Basic ${Buffer.from('bob:pw2').toString('base64')}` } });
+    expect(bob.statusCode).toBe(200);
+    expect(bob.headers['x-frame-options']).toBeUndefined();
+    expect((await a.inject({ url: '/-/healthy', headers: { authorization: `Basic ${Buffer.from('alice:secret').toString('base64')}` } })).statusCode).toBe(401);
+    // An invalid file: 500 until it is fixed.
+    writeFileSync(file, 'basic_auth_users: [oops]\n');
+    const broken = await a.inject({ url: '/-/healthy' });
+    expect(broken.statusCode).toBe(500);
+    expect(broken.body).toBe('Internal Server Error\n');
+    writeFileSync(file, '');
+    expect((await a.inject({ url: '/-/healthy' })).statusCode).toBe(200);
     await a.close();
   });
 });
@@ -269,6 +289,18 @@ describe.skipIf(OPENSSL_MISSING)('TLS client-auth policies on a real listener', 
       });
     });
     expect(result).not.toBe('connected');
+    await s.close();
+  });
+
+  it('a changed file applies to the next handshake: NoClientCert becomes RequireAndVerifyClientCert', async () => {
+    const s = await serve('NoClientCert');
+    expect(await get(s.port)).toBe('200');
+    const file = join(root, 'web-NoClientCert.yml');
+    writeFileSync(file, `tls_server_config:\n  cert_file: ${certs.serverCert}\n  key_file: ${certs.serverKey}\n  client_auth_type: RequireAndVerifyClientCert\n  client_ca_file: ${certs.caCert}\n`);
+    expect(await get(s.port)).toMatch(/^error /);
+    expect(await get(s.port, 'client')).toBe('200');
+    writeFileSync(file, 'basic_auth_users: {}\n'); // no TLS any more: connections are refused, as Go's handshake fails
+    expect(await get(s.port, 'client')).toMatch(/^error /);
     await s.close();
   });
 
