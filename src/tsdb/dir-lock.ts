@@ -11,8 +11,8 @@
 //   - otherwise it is stale (its owner died, or it is an empty file a crashed Prometheus left) and
 //     is replaced, as Prometheus replaces a lockfile from a previous execution. The stale file is
 //     renamed aside and checked to be the very file (inode) judged stale; a live owner's file moved
-//     by mistake is linked back at once. Only three processes racing over one stale file within
-//     that instant could both end up holding the directory.
+//     by mistake is linked back at once (a third process creating the lock in that instant would
+//     hold the directory together with its owner: the one race left).
 // A locked directory is refused before anything in it is touched. A dead owner whose pid a new,
 // unrelated process now has keeps the directory locked until the file is removed by hand; the
 // error says so. Prometheus's flock, in turn, does not see promwasm's lock.
