@@ -146,18 +146,7 @@ function requireXor(c: MergeChunk & { encoding?: number }): void {
 /** Every symbol of every block, sorted and once (Prometheus's merged string iterator). */
 function unionSymbols(blocks: readonly Block[]): string[] {
   const set = new Set<string>();
-  for (const b of blocks) {
-    const index = b.index;
-    if (index.version === 2) {
-      for (let i = 0; i < index.symbolCount; i++) set.add(index.symbol(i));
-    } else {
-      // Version 1 symbols are addressed by offset; the label names and values are what series use.
-      for (const name of index.labelNames()) {
-        set.add(name);
-        for (const v of index.labelValues(name)) set.add(v);
-      }
-    }
-  }
+  for (const b of blocks) for (const s of b.index.symbols()) set.add(s);
   return [...set].sort(compareStrings);
 }
 
