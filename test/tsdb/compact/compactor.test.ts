@@ -7,10 +7,10 @@ import { compareLabels, type Labels } from '../../../src/model/labels.js';
 import { parseSeriesSelector } from '../../../src/model/matchers.js';
 import { Block } from '../../../src/tsdb/block/block.js';
 import { ReadOnlyDB } from '../../../src/tsdb/block/db.js';
-import { readBlockMeta } from '../../../src/tsdb/block/meta.js';
+import { readBlockMeta, type BlockMeta } from '../../../src/tsdb/block/meta.js';
 import { newUlid } from '../../../src/tsdb/block/ulid.js';
 import { writeBlock } from '../../../src/tsdb/block/writer.js';
-import { compactBlocks, InjectedFailure } from '../../../src/tsdb/compact/compactor.js';
+import { compactBlockMetas, compactBlocks, InjectedFailure } from '../../../src/tsdb/compact/compactor.js';
 import { decodeXorChunk } from '../../../src/wasm/index.js';
 import { writeBlock as writeTestBlock, series as testSeries } from '../block/block-builder.js';
 import { dump, expectedDump, FIXTURE_DB } from '../block/dump-oracle.js';
@@ -244,5 +244,30 @@ describe('tombstones, empty results and failures', () => {
     for (const u of FIXTURE_BLOCKS) expect((await readBlockMeta(join(dir, u))).meta.compaction.failed).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(FIXTURE_BLOCKS);
     expect(existsSync(join(dir, 'wal'))).toBe(false);
+  });
+});
+
+describe('compactBlockMetas', () => {
+  it('spans all blocks, one level above the highest, sources merged and sorted, parents in order', () => {
+    const meta = (ulid: string, minTime: number, maxTime: number, level: number, sources: string[]): BlockMeta => ({
+      ulid,
+      minTime,
+      maxTime,
+      stats: { numSamples: 1, numSeries: 1, numChunks: 1, numTombstones: 0 },
+      compaction: { level, sources, deletable: false, parents: [], failed: false, hints: ['from-out-of-order'] },
+      version: 1,
+    });
+    const a = meta('01B00000000000000000000000', 100, 200, 1, ['01B00000000000000000000000']);
+    const b = meta('01A00000000000000000000000', 50, 150, 3, ['01C00000000000000000000000', '01A00000000000000000000000']);
+    expect(compactBlockMetas([a, b])).toEqual({
+      minTime: 50,
+      maxTime: 200,
+      level: 4,
+      sources: ['01A00000000000000000000000', '01B00000000000000000000000', '01C00000000000000000000000'],
+      parents: [
+        { ulid: a.ulid, minTime: 100, maxTime: 200 },
+        { ulid: b.ulid, minTime: 50, maxTime: 150 },
+      ],
+    });
   });
 });
