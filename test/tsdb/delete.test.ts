@@ -3,7 +3,7 @@
 // restarts; after every step every read path (DB.select, `promwasm tsdb dump`, promtool's dump of a
 // snapshot) shows exactly the model, and nothing deleted comes back.
 
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -213,7 +213,11 @@ describe('delete_series over blocks and head', () => {
     const blocksBefore = db.blocks.map((b) => b.ulid);
     await db.close();
     const names = readdirSync(snap);
-    for (const u of blocksBefore) expect(names).toContain(u);
+    for (const u of blocksBefore) {
+      expect(names).toContain(u);
+      // Hard links: the same inode as the live block's file.
+      for (const f of ['index', 'meta.json', 'tombstones', 'chunks/000001']) expect(statSync(join(snap, u, f)).ino, `${u}/${f}`).toBe(statSync(join(dir, u, f)).ino);
+    }
     expect(names.length).toBe(blocksBefore.length + 1); // + the head
     const snapDb = await DB.open(options(snap));
     expectModel(await read(snapDb), model);
