@@ -12,7 +12,7 @@
 // together, so whichever is slower bounds it. RSS is the agent's peak and final resident set.
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -111,8 +111,12 @@ let compiledMain: string | undefined;
 
 /** Compiles src/ into a private directory inside the repository (so node_modules resolve) and returns its main. */
 function compilePromwasm(): string {
-  const out = join(ROOT, 'node_modules/.cache/forward-bench');
-  rmSync(out, { recursive: true, force: true });
+  const base = join(ROOT, 'node_modules/.cache/forward-bench');
+  const out = join(base, 'dist');
+  rmSync(base, { recursive: true, force: true });
+  mkdirSync(base, { recursive: true });
+  // The build reads its version from ../../package.json, as dist/ does.
+  copyFileSync(join(ROOT, 'package.json'), join(base, 'package.json'));
   // Type errors elsewhere in a tree under work still leave the JavaScript emitted.
   spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', out, '--declaration', 'false', '--sourceMap', 'false'], { stdio: 'ignore' });
   const main = join(out, 'cli/main.js');
@@ -212,7 +216,10 @@ function post(agent: Agent, url: URL, body: Buffer): Promise<number> {
 
 async function run(kind: 'promwasm' | 'prometheus', series: Uint8Array[], w: Workload): Promise<Result> {
   const sink = await startSink();
-  const agent = await startAgent(kind, sink.url);
+  const agent = await startAgent(kind, sink.url).catch(async (err: unknown) => {
+    await sink.stop();
+    throw err;
+  });
   try {
     const rounds = prepareRounds(series, w, Date.now() + 1000);
     const total = w.series * w.rounds;
@@ -280,12 +287,12 @@ async function main(): Promise<void> {
     batch: Number(args.batch ?? 2000),
     connections: Number(args.connections ?? 4),
   };
+  compiledMain = args.from === 'source' ? undefined : compilePromwasm();
+  console.log(`promwasm: ${compiledMain ? 'compiled (tsc)' : 'sources through tsx'}`);
   const withPrometheus = spawnSync('prometheus', ['--version']).status === 0 && args.only !== 'promwasm';
   if (!withPrometheus) console.log('prometheus not installed (or --only=promwasm): measuring promwasm alone\n');
   console.log(`workload: ${w.series} series × ${w.rounds} rounds = ${w.series * w.rounds} samples, ${w.batch} series per request, ${w.connections} connections`);
   console.log('agent                  | ingest/s      | forwarded/s (vs prom) | at the sink       | repeat | RSS peak/final  | CPU/sample | push errors');
-  compiledMain = args.from === 'source' ? undefined : compilePromwasm();
-  console.log(`promwasm: ${compiledMain ? 'compiled (tsc)' : 'sources through tsx'}`);
   const series = makeSeries(w.series);
   const results: Result[] = [await run('promwasm', series, w)];
   if (withPrometheus) results.push(await run('prometheus', series, w));
