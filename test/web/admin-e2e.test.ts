@@ -1,7 +1,7 @@
 // The admin API end to end on the real server process: samples remote-written over a few (1-minute) block
 // ranges, so some sit in blocks and some in the head; delete_series over both; a snapshot that promtool
-// 2.42 dumps as our data minus the deleted range; a restart (head tombstones come back from the WAL);
-// clean_tombstones; and the gate: without --web.enable-admin-api nothing is touched.
+// 2.42 dumps as our data minus the deleted range; a SIGKILL and a restart (head tombstones come back from
+// the WAL); clean_tombstones; and the gate: without --web.enable-admin-api nothing is touched.
 
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,7 +72,7 @@ describe('admin API on the real server', () => {
   const DEL_END = T0 + 250_000;
   const isDeleted = (labels: Labels, t: number): boolean => labels.some((l) => l.name === 'job' && l.value === 'a') && t >= DEL_START && t <= DEL_END;
 
-  it('delete_series hides the range in blocks and head; a snapshot holds the rest; a restart keeps it deleted', async () => {
+  it('delete_series hides the range in blocks and head; a snapshot holds the rest; a kill and a restart keep it deleted', async () => {
     const server = await startServer(dir, ADMIN);
     await push(server);
     // Head compaction runs after commits; wait until blocks exist.
@@ -88,7 +88,9 @@ describe('admin API on the real server', () => {
     expect(status).toBe('success');
     const snapDir = join(dir, 'snapshots', data.name);
     expect(existsSync(snapDir)).toBe(true);
-    await stop(server);
+    // Killed, not stopped: the head's tombstones must already be in the WAL.
+    server.proc.kill('SIGKILL');
+    await exited(server.proc);
 
     const dump = runCli(['tsdb', 'dump', dir]);
     expect(dump.status, dump.stderr).toBe(0);
