@@ -59,7 +59,8 @@ export class RemoteWriteClient implements WriteClient {
     try {
       headers = this.headers(body.length);
     } catch (err) {
-      return Promise.resolve(failure(false, 0, undefined, (err as Error).message));
+      // An unreadable secret file fails the request as Go's round tripper does: retried.
+      return Promise.resolve(failure(true, 0, undefined, (err as Error).message));
     }
     const lib = this.target.protocol === 'https:' ? https : http;
     return new Promise<StoreResult>((resolve) => {

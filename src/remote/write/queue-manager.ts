@@ -9,8 +9,7 @@
 
 import { statSync } from 'node:fs';
 import type { RemoteWriteConfig } from '../../config/types.js';
-import { compareStrings, type Label, type Labels } from '../../model/labels.js';
-import { process as relabel } from '../../relabel/process.js';
+import type { Labels } from '../../model/labels.js';
 import type { SampleColumns } from '../../tsdb/record/samples.js';
 import type { RefExemplar, RefHistogramSample, RefMetadata, RefSeries } from '../../tsdb/record/types.js';
 import type { CheckpointRef } from '../../tsdb/wal/checkpoint.js';
@@ -22,6 +21,7 @@ import { WriteRequestV1Encoder, WriteRequestV2Encoder, type ProtobufMessage } fr
 import type { QueueMetrics } from './metrics.js';
 import { PositionStore, compareItems, comparePositions, type ItemPosition, type QueuePositionState, type WalPosition } from './position.js';
 import { Shard, type ShardOwner } from './shard.js';
+import { SeriesTable } from './series-table.js';
 import { EWMA_WEIGHT, EwmaRate, desiredShards } from './shard-scaling.js';
 import { WalWatcher, type WalRecordSink } from './wal-watcher.js';
 
@@ -55,12 +55,14 @@ export interface QueueManagerOptions {
 const SHARD_UPDATE_MS = 10_000;
 
 export class QueueManager implements WalRecordSink, ShardOwner {
-  private readonly outgoing = new Map<number, OutgoingSeries | null>();
+  private readonly table: SeriesTable;
+  /** A checkpoint whose dropped series are forgotten once the position has passed it. */
+  private gcCheckpoint: CheckpointRef | undefined;
   private shards: Shard[] = [];
   private readonly store: PositionStore;
   private readonly watcher: WalWatcher;
   private readonly encoder: { encode: WriteRequestV1Encoder['encode'] };
-  private readonly lookup = (ref: number): OutgoingSeries => this.outgoing.get(ref)!;
+  private readonly lookup = (ref: number): OutgoingSeries => this.table.get(ref)!;
 
   /** Records read and not yet wholly acknowledged: sequence numbers are consecutive from recFirstSeq. */
   private recSeg: number[] = [];
@@ -96,6 +98,7 @@ export class QueueManager implements WalRecordSink, ShardOwner {
 
   constructor(private readonly opts: QueueManagerOptions) {
     const q = opts.config.queueConfig;
+    this.table = new SeriesTable(opts.externalLabels, opts.config.writeRelabelConfigs);
     this.store = new PositionStore(opts.stateDir);
     this.restored = this.store.load();
     this.low = this.restored?.low;
@@ -177,21 +180,12 @@ export class QueueManager implements WalRecordSink, ShardOwner {
 
   // --- WalRecordSink ---
 
-  series(series: RefSeries[]): void {
-    const { externalLabels, config } = this.opts;
-    for (const s of series) {
-      const merged = withExternalLabels(s.labels, externalLabels);
-      const out = relabel(merged, config.writeRelabelConfigs);
-      const prev = this.outgoing.get(s.ref);
-      this.outgoing.set(s.ref, out === null || out.length === 0 ? null : { labels: sortedLabels(out), metadata: prev?.metadata });
-    }
+  series(series: RefSeries[], at: WalPosition): void {
+    this.table.add(series, at.segment);
   }
 
   metadata(metadata: RefMetadata[]): void {
-    for (const m of metadata) {
-      const s = this.outgoing.get(m.ref);
-      if (s) s.metadata = m.meta;
-    }
+    this.table.setMetadata(metadata);
   }
 
   passed(at: WalPosition): void {
@@ -223,6 +217,10 @@ export class QueueManager implements WalRecordSink, ShardOwner {
         0,
       );
     return this.resharding ? this.resharding.then(go) : go();
+  }
+
+  checkpointed(checkpoint: CheckpointRef): void {
+    this.gcCheckpoint = checkpoint;
   }
 
   caughtUp(): void {
@@ -289,9 +287,11 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     for (let i = from; i < cols.length; i++) {
       if (this.stopping) break;
       const ref = cols.refs[i]!;
-      if (!this.outgoing.get(ref)) continue;
+      if (!this.table.get(ref)) continue;
       const flags = this.restoredRule(ref, at, i);
       if (flags === 'skip') continue;
+      // Resharding drains the shards: wait for the new ones rather than add to the old.
+      if (this.resharding) return this.resharding.then(() => this.enqueueSamples(cols, at, seq, i, queued));
       const shard = this.shards[ref % n]!;
       if (shard.full) {
         this.opts.metrics.enqueueRetries.inc();
@@ -320,9 +320,10 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     for (let i = from; i < list.length; i++) {
       if (this.stopping) break;
       const { ref, t, obj } = list[i]!;
-      if (!this.outgoing.get(ref)) continue;
+      if (!this.table.get(ref)) continue;
       const flags = this.restoredRule(ref, at, i);
       if (flags === 'skip') continue;
+      if (this.resharding) return this.resharding.then(() => this.enqueueObjects(kind, list, at, seq, i, queued));
       const shard = this.shards[ref % n]!;
       if (shard.full) {
         this.opts.metrics.enqueueRetries.inc();
@@ -367,6 +368,18 @@ export class QueueManager implements WalRecordSink, ShardOwner {
       this.recHead = 0;
     }
     if (moved) this.store.writeLater(this.state());
+    if (this.gcCheckpoint && this.low && this.low.segment > this.gcCheckpoint.index) this.collectSeries(this.gcCheckpoint);
+  }
+
+  /** Forgets the series a checkpoint dropped, once the position has passed it (nothing queued names them). */
+  private collectSeries(cp: CheckpointRef): void {
+    this.gcCheckpoint = undefined;
+    try {
+      this.table.collect(cp);
+    } catch (err) {
+      // A newer checkpoint replaced it: that one collects.
+      this.opts.logger.warn({ remote_name: this.opts.name, checkpoint: cp.dir, err: (err as Error).message }, 'Remote write series garbage collection skipped');
+    }
   }
 
   /** Writes the state now; a failure is logged (a lagging position only means items sent again). */
@@ -552,25 +565,8 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     if (this.stopping) return;
     await Promise.all(this.shards.map((s) => s.stop()));
     // Drained: every item read is acknowledged, so the old per-shard positions say nothing more.
-    this.restored = undefined;
-    this.restoredEnd = undefined;
+    // (Rules restored from before a restart keep their own shard count and stay.)
     this.startShards(n);
     this.persist();
   }
 }
-
-/** The series' labels with the external labels it does not have (Go's processExternalLabels). */
-export function withExternalLabels(labels: Labels, external: Labels): Labels {
-  if (external.length === 0) return labels;
-  const out: Label[] = [...labels];
-  for (const e of external) if (!labels.some((l) => l.name === e.name)) out.push(e);
-  return sortedLabels(out);
-}
-
-function sortedLabels(ls: Labels): Labels {
-  for (let i = 1; i < ls.length; i++) {
-    if (compareStrings(ls[i - 1]!.name, ls[i]!.name) > 0) return [...ls].sort((a, b) => compareStrings(a.name, b.name));
-  }
-  return ls;
-}
-

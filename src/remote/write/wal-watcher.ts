@@ -38,6 +38,8 @@ export interface WalRecordSink {
   positionLost(position: WalPosition, checkpoint: CheckpointRef | undefined): void;
   /** A record or fragment that cannot be read was skipped. */
   corruption(err: Error): void;
+  /** A new checkpoint appeared while tailing (series it does not keep are gone for good). */
+  checkpointed?(checkpoint: CheckpointRef): void;
 }
 
 export interface WalWatcherOptions {
@@ -206,6 +208,7 @@ export class WalWatcher {
             continue;
           }
           if (tail.torn) this.opts.sink.corruption(new WalCorruptionError(dir, segment, tail.recordEnd, 'torn record at the end of a finished segment skipped'));
+          this.noticeCheckpoint();
           return segment + 1;
         }
         this.opts.sink.caughtUp();
@@ -215,6 +218,16 @@ export class WalWatcher {
     } finally {
       tail.close();
     }
+  }
+
+  private lastCheckpoint = -1;
+
+  /** Tells the sink about a checkpoint newer than the last one seen (checked at segment changes). */
+  private noticeCheckpoint(): void {
+    const cp = lastCheckpoint(this.opts.walDir);
+    if (cp === undefined || cp.index <= this.lastCheckpoint) return;
+    this.lastCheckpoint = cp.index;
+    this.opts.sink.checkpointed?.(cp);
   }
 
   /** Waits until segment `segment` exists; false when stopped first. */
