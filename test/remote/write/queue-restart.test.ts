@@ -16,7 +16,7 @@ import {
 import { SegmentTail } from '../../../src/remote/write/segment-tail.js';
 import { DB } from '../../../src/tsdb/db.js';
 import { Encbuf } from '../../../src/tsdb/encoding/encbuf.js';
-import { encodeSamples, encodeSeries } from '../../../src/tsdb/record/index.js';
+import { encodeExemplars, encodeHistogramSamples, encodeSamples, encodeSeries } from '../../../src/tsdb/record/index.js';
 import { listSegments } from '../../../src/tsdb/wal/segment.js';
 import { WalWriter } from '../../../src/tsdb/wal/writer.js';
 import { FakeUpstream } from './fake-upstream.js';
@@ -112,6 +112,45 @@ describe('queue restart', () => {
     const d = new WriteRequestDecoder().decode(2, uncompressSync(req.body));
     expect(d.seriesLabels).toEqual([labelsFromRecord({ __name__: 'm', r: '1' })]);
     expect(Array.from(d.timestamps.subarray(0, d.sampleCount))).toEqual(Array.from({ length: 20 }, (_, i) => 100 + i));
+  });
+});
+
+describe('histograms and exemplars', () => {
+  it('are forwarded when send_native_histograms and send_exemplars say so, and dropped otherwise', async () => {
+    const h = {
+      isFloat: false, counterResetHint: 'unknown' as const, schema: 0, zeroThreshold: 0.001, zeroCount: 1, count: 4, sum: 2.5,
+      positiveSpans: [{ offset: 0, length: 2 }], negativeSpans: [], positiveBuckets: [1, 1], negativeBuckets: [],
+    };
+    const write = (dir: string): Promise<void> => {
+      const w = WalWriter.open(join(dir, 'wal'));
+      w.log([record('series', 1)]);
+      const b = new Encbuf(1024);
+      encodeHistogramSamples(b, [{ ref: 1, t: 5000, h }], false);
+      w.log([b.get().slice()]);
+      const e = new Encbuf(1024);
+      encodeExemplars(e, [{ ref: 1, t: 4000, value: 9, labels: labelsFromRecord({ trace_id: 't1' }) }]);
+      w.log([e.get().slice()]);
+      w.log([record('samples', 1, 6000, 1)]);
+      return w.close();
+    };
+    for (const send of [true, false]) {
+      const dir = join(root, `hist-${send}`);
+      await write(dir);
+      const up = new FakeUpstream();
+      await up.start();
+      const q = queue(dir, up.url, 'prometheus.WriteRequest', `    send_exemplars: ${send}\n    send_native_histograms: ${send}\n`);
+      q.start();
+      await until(() => up.samples.length === 1);
+      await new Promise((r) => setTimeout(r, 150));
+      await q.close(500);
+      await up.stop();
+      const ts = up.requests.flatMap((r) => (r.decoded.timeseries as { histograms?: { timestamp: number; countInt: number }[]; exemplars?: { value: number }[] }[]));
+      const histograms = ts.flatMap((t) => t.histograms ?? []);
+      const exemplars = ts.flatMap((t) => t.exemplars ?? []);
+      expect(histograms.map((x) => [x.timestamp, x.countInt])).toEqual(send ? [[5000, 4]] : []);
+      expect(exemplars.map((x) => x.value)).toEqual(send ? [9] : []);
+      expect(q.position).toEqual(expect.objectContaining({ segment: 0 }));
+    }
   });
 });
 
