@@ -21,11 +21,6 @@ export class HeadTombstones {
     return this.bySeries.size;
   }
 
-  /** Every series' intervals. */
-  entries(): IterableIterator<[number, readonly Interval[]]> {
-    return this.bySeries.entries();
-  }
-
   /** Drops the intervals that end before `t` (TruncateBefore: the data they covered is gone from the head). */
   truncateBefore(t: number): void {
     for (const [ref, list] of this.bySeries) {
