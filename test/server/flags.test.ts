@@ -161,8 +161,6 @@ describe('errors', () => {
     [['--config.file'], "expected argument for flag '--config.file'"],
     [['--config.file', '--web.enable-lifecycle'], "expected argument for flag '--config.file'"],
     [['--no-web.enable-lifecycle=true'], "flag '--no-web.enable-lifecycle' takes no value"],
-    [['--agent'], 'agent mode is not implemented yet'],
-    [['--enable-feature=agent'], 'agent mode is not implemented yet'],
   ])('%j exits 1: %s', (argv, message) => {
     const err = flagError(argv);
     expect(err.message).toBe(message);
