@@ -418,8 +418,8 @@ export class DB {
    */
   private async compactBlocks(): Promise<void> {
     try {
+      await this.reload();
       for (;;) {
-        await this.reload();
         const plan = planCompaction(await plannedBlocks(this.blockList), this.ranges);
         if (plan.length === 0 || this.closed) return;
         const sources = plan.map((dir) => this.blockList.find((b) => b.dir === dir)!);
@@ -430,6 +430,12 @@ export class DB {
           { count: sources.length, mint: meta?.minTime, maxt: meta?.maxTime, ulid: meta?.ulid ?? '', sources: sources.map((b) => b.ulid), duration: `${Date.now() - started}ms` },
           meta ? 'compact blocks' : 'compact blocks resulted in empty block',
         );
+        await this.reload();
+        if (meta && !this.blockList.some((b) => b.ulid === meta.ulid)) {
+          // Not loadable: the sources stay (their parents were not deleted); drop it rather than compact again.
+          await deleteBlocks([], [join(this.dir, meta.ulid)], this.logger);
+          throw new Error(`compacted block ${meta.ulid} could not be loaded`);
+        }
       }
     } catch (err) {
       this.blockStats.compactionsFailed++;
