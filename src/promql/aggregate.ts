@@ -37,7 +37,7 @@ export function aggregate(e: AggregateExpr, input: readonly Sample[], param: Val
   const ordered: Group[] = [];
   for (const s0 of input) {
     const s = e.op === 'count_values' ? { ...s0, labels: withLabel(s0.labels, valueLabel, formatFloatF(s0.v)) } : s0;
-    const { labels: groupLabels, key } = e.op === 'count_values' ? groupOf(s.labels, e.without, grouping) : cachedGroupOf(e, s.labels);
+    const { labels: groupLabels, key } = e.op === 'count_values' ? groupOf(s.labels, e.without, grouping) : groupKey(e, s.labels);
     const g = byKey.get(key);
     if (!g) {
       const created: Group = { labels: groupLabels, value: s.v, mean: s.v, count: 1, members: [s] };
@@ -92,7 +92,7 @@ export function aggregate(e: AggregateExpr, input: readonly Sample[], param: Val
   return out;
 }
 
-interface GroupKey {
+export interface GroupKey {
   readonly labels: Labels;
   readonly key: string;
 }
@@ -100,7 +100,8 @@ interface GroupKey {
 // A series keeps its Labels object from step to step, so its group is worked out once per expression.
 const groups = new WeakMap<AggregateExpr, WeakMap<Labels, GroupKey>>();
 
-function cachedGroupOf(e: AggregateExpr, ls: Labels): GroupKey {
+/** The group of a series' labels under `e`'s by/without, remembered per expression and label set. */
+export function groupKey(e: AggregateExpr, ls: Labels): GroupKey {
   let byLabels = groups.get(e);
   if (!byLabels) groups.set(e, (byLabels = new WeakMap()));
   let g = byLabels.get(ls);

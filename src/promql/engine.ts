@@ -5,13 +5,14 @@
 // A range query is the instant evaluation at each step, which is the equivalence 2.42's harness checks.
 
 import { type Labels, compareLabels } from '../model/labels.js';
-import type { AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast.js';
+import type { AggregateExpr, AtModifier, Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from './ast.js';
 import { walk } from './ast.js';
 import { parseExpr } from './parser.js';
 import type { Queryable } from './queryable.js';
 import { binaryOp } from './binary.js';
 import { aggregate } from './aggregate.js';
-import { callFunction, rangeFunction, type RangeArg } from './functions.js';
+import { callFunction, type RangeArg } from './functions.js';
+import { aggregateColumns, rangeFunctionColumns, type StepColumns } from './step-columns.js';
 import { dropMetricName, keyOf, type EvalValue, type RangeSeries, type Sample, type SeriesWindow, type Value } from './value.js';
 import { PromQLExecutionError } from './errors.js';
 import { QueryLimits } from './limits.js';
@@ -239,21 +240,9 @@ function lastAtOrBefore(ts: Float64Array, t: number): number {
   return lo - 1;
 }
 
-/**
- * A range function over a selector, computed for every step of a range query at once, series by series:
- * the window slides forward with two cursors and one reused window object, and each step's value lands in
- * a column. Reading a step is then a pass over the columns.
- */
-interface StepColumns {
-  readonly labels: Labels[];
-  /** Per series, the value at each step (NaN bits kept); `present` says whether there was one. */
-  readonly values: Float64Array[];
-  readonly present: Uint8Array[];
-}
-
 /** Evaluates expressions at single instants over preloaded series. */
 export class Evaluator {
-  private readonly stepColumns = new Map<Call, StepColumns | undefined>();
+  private readonly stepColumns = new Map<Expr, StepColumns | undefined>();
   /** Subquery nesting: inside one, evaluation times are the subquery's, not the query's steps. */
   private subqueryDepth = 0;
 
@@ -267,68 +256,49 @@ export class Evaluator {
     private readonly limits: QueryLimits,
   ) {}
 
-  /** A range function of a plain selector (and literal parameters) at a step of the range query, from columns. */
-  private fromStepColumns(call: Call, t: number): Sample[] | undefined {
+  /**
+   * At a step of a range query, a range function of a selector, or a sum/avg/count/min/max/group of one,
+   * read off columns computed for all steps at once (step-columns.ts); undefined when that does not apply.
+   */
+  private fromStepColumns(expr: Call | AggregateExpr, t: number): EvalValue | undefined {
     if (this.step === 0 || this.subqueryDepth > 0) return undefined;
     const k = (t - this.queryStart) / this.step;
     if (!Number.isInteger(k)) return undefined;
-    let columns = this.stepColumns.get(call);
-    if (columns === undefined && !this.stepColumns.has(call)) {
-      columns = this.computeStepColumns(call);
-      this.stepColumns.set(call, columns);
-    }
+    const columns = this.columnsOf(expr);
     if (!columns) return undefined;
     const out: Sample[] = [];
     for (let i = 0; i < columns.labels.length; i++) {
       if (columns.present[i]![k]) out.push({ labels: columns.labels[i]!, v: columns.values[i]![k]!, t });
     }
-    return out;
+    if (!columns.unique) return this.checkedVector(out);
+    this.limits.take(out.length);
+    return { kind: 'vector', samples: out };
   }
 
-  private computeStepColumns(call: Call): StepColumns | undefined {
-    const fn = rangeFunction(call.func);
-    if (!fn) return undefined;
-    const scalars: number[] = [];
-    let ms: MatrixSelector | undefined;
-    for (const [i, a] of call.args.entries()) {
-      if (i === fn.matrixArg && a.type === 'MatrixSelector') ms = a;
-      else if (i !== fn.matrixArg && a.type === 'NumberLiteral') scalars.push(a.value);
-      else return undefined;
-    }
-    if (!ms) return undefined;
+  private columnsOf(expr: Expr): StepColumns | undefined {
+    if (expr.type !== 'Call' && expr.type !== 'AggregateExpr') return undefined;
+    if (this.stepColumns.has(expr)) return this.stepColumns.get(expr);
     const steps = Math.floor((this.queryEnd - this.queryStart) / this.step) + 1;
-    const series = this.data.get(ms.vector) ?? [];
-    // The columns hold a value per series and step: only when that fits the sample budget.
-    if (steps * series.length > this.engine.maxSamples) return undefined;
-    const out: StepColumns = { labels: [], values: [], present: [] };
-    const range: { start: number; end: number; range: number; selector: VectorSelector } = { start: 0, end: 0, range: ms.range, selector: ms.vector };
-    for (const s of series) {
-      this.limits.tick(steps);
-      const ts = s.rangeTimestamps;
-      const window = { labels: s.labels, timestamps: ts, values: s.rangeValues, from: 0, to: 0 };
-      const values = new Float64Array(steps);
-      const present = new Uint8Array(steps);
-      let any = false;
-      for (let k = 0; k < steps; k++) {
-        const t = this.queryStart + k * this.step;
-        range.end = this.refTime(ms.vector.at, ms.vector.offset, t);
-        range.start = range.end - ms.range;
-        while (window.from < ts.length && ts[window.from]! < range.start) window.from++;
-        if (window.to < window.from) window.to = window.from;
-        while (window.to < ts.length && ts[window.to]! <= range.end) window.to++;
-        if (window.to === window.from) continue;
-        const v = fn.kernel(window, range, t, scalars);
-        if (v === undefined) continue;
-        values[k] = v;
-        present[k] = 1;
-        any = true;
+    let columns: StepColumns | undefined;
+    if (expr.type === 'AggregateExpr') {
+      const input = expr.param ? undefined : this.columnsOf(expr.expr);
+      columns = input && aggregateColumns(expr, input, steps);
+    } else {
+      const m = expr.args.find((a) => a.type === 'MatrixSelector');
+      const series = m?.type === 'MatrixSelector' ? this.data.get(m.vector) : undefined;
+      // A value per series and step: only when that fits the sample budget.
+      if (series && steps * series.length <= this.engine.maxSamples) {
+        columns = rangeFunctionColumns(expr, series, {
+          start: this.queryStart,
+          step: this.step,
+          steps,
+          windowEnd: (vs, t) => this.refTime(vs.at, vs.offset, t),
+          tick: (units) => this.limits.tick(units),
+        });
       }
-      if (!any) continue;
-      out.labels.push(fn.keepsName ? s.labels : dropMetricName(s.labels));
-      out.values.push(values);
-      out.present.push(present);
     }
-    return out;
+    this.stepColumns.set(expr, columns);
+    return columns;
   }
 
   eval(expr: Expr, t: number): EvalValue {
@@ -353,6 +323,8 @@ export class Evaluator {
         return out.kind === 'vector' ? this.checkedVector(out.samples) : out;
       }
       case 'AggregateExpr': {
+        const precomputed = this.fromStepColumns(expr, t);
+        if (precomputed) return precomputed;
         const param = expr.param ? this.eval(expr.param, t) : undefined;
         const input = this.eval(expr.expr, t);
         if (input.kind !== 'vector') throw new PromQLExecutionError('aggregation over a non-vector');
@@ -360,7 +332,7 @@ export class Evaluator {
       }
       case 'Call': {
         const precomputed = this.fromStepColumns(expr, t);
-        if (precomputed) return this.checkedVector(precomputed);
+        if (precomputed) return precomputed;
         const args = expr.args.map((a) => this.eval(a, t));
         const range = expr.args.map((a) => this.rangeArg(a, t));
         const out = callFunction(expr, args, range, t);
@@ -370,7 +342,8 @@ export class Evaluator {
   }
 
   private refTime(at: AtModifier | undefined, offset: number, t: number): number {
-    return refTimes(at, offset, t, t, this.queryStart, this.queryEnd)[0];
+    if (!at) return t - offset;
+    return (at.kind === 'time' ? at.ms : at.kind === 'start' ? this.queryStart : this.queryEnd) - offset;
   }
 
   /** The window a range argument covers at eval time t (for rate's extrapolation). */

@@ -39,13 +39,23 @@ export class MemoryQueryable implements Queryable {
       .sort((a, b) => compareLabels(a.labels, b.labels));
     for (const { labels, columns } of hits) {
       const { timestamps, values, length } = columns;
-      let from = 0;
-      while (from < length && timestamps[from]! < mint) from++;
-      let to = from;
-      while (to < length && timestamps[to]! <= maxt) to++;
+      const from = firstIndex(timestamps, length, (t) => t >= mint);
+      const to = firstIndex(timestamps, length, (t) => t > maxt);
       if (to === from) continue;
-      const batch: SampleColumns = { timestamps: timestamps.slice(from, to), values: values.slice(from, to), length: to - from };
+      const batch: SampleColumns = { timestamps: timestamps.subarray(from, to), values: values.subarray(from, to), length: to - from };
       yield { labels, batches: async function* () { yield batch; } };
     }
   }
+}
+
+/** The first index in [0, length) whose timestamp satisfies `past` (monotone), or length. */
+function firstIndex(ts: Float64Array, length: number, past: (t: number) => boolean): number {
+  let lo = 0;
+  let hi = length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (past(ts[mid]!)) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
 }

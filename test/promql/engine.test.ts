@@ -45,6 +45,7 @@ const QUERIES = [
   ...SELECTORS.flatMap((sel) => [
     `quantile_over_time(0.3, ${sel})`, `predict_linear(${sel}, 120)`, `holt_winters(${sel}, 0.4, 0.6)`,
     `sum by (__name__) (rate(${sel}))`, `max_over_time(${sel.replace(/\[(\d+m)\]/, '[$1:30s]')})`,
+    ...['sum', 'avg', 'min', 'max', 'count', 'group'].flatMap((op) => [`${op}(delta(${sel}))`, `${op} without (i) (last_over_time(${sel}))`]),
   ]),
 ];
 
