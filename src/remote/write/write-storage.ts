@@ -75,11 +75,15 @@ export class RemoteWriteStorage {
     if (this.closed) throw new Error('remote write storage is closed');
     const external = config.global.externalLabels;
     const wanted = new Map<string, { entry: RemoteWriteEntry; key: string; name: string }>();
+    const hashes = new Set<string>();
     for (const entry of config.remoteWrite as readonly RemoteWriteEntry[]) {
       const hash = configHash(entry, external);
-      const destination = destinationHash(entry);
-      if (wanted.has(destination)) throw new Error(`duplicate remote write configs are not allowed, found duplicate for URL: ${entry.url}`);
-      wanted.set(destination, { entry, key: hash, name: entry.name !== '' ? entry.name : hash.slice(0, 6) });
+      if (hashes.has(hash)) throw new Error(`duplicate remote write configs are not allowed, found duplicate for URL: ${entry.url}`);
+      hashes.add(hash);
+      // Unnamed entries for the same url are told apart by their order.
+      let k = 0;
+      while (wanted.has(destinationHash(entry, k))) k++;
+      wanted.set(destinationHash(entry, k), { entry, key: hash, name: entry.name !== '' ? entry.name : hash.slice(0, 6) });
     }
     const next = new Map<string, RunningQueue>();
     const stopping: Promise<void>[] = [];
@@ -192,9 +196,13 @@ function configHash(entry: RemoteWriteEntry, external: Labels): string {
   return createHash('sha256').update(text).digest('hex');
 }
 
-/** The destination: url and name. Its position survives changes of every other setting. */
-function destinationHash(entry: RemoteWriteEntry): string {
-  return createHash('sha256').update(`${entry.url}\n${entry.name}`).digest('hex').slice(0, 16);
+/**
+ * The destination: url and name (and, for several entries with both equal, which one). Its
+ * position survives changes of every other setting.
+ */
+function destinationHash(entry: RemoteWriteEntry, occurrence: number): string {
+  const id = occurrence === 0 ? `${entry.url}\n${entry.name}` : `${entry.url}\n${entry.name}\n${occurrence}`;
+  return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
 
 /** The url without a password, as Go's URL.Redacted (metrics labels never carry secrets). */

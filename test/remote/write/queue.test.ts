@@ -152,3 +152,27 @@ describe('remote write retries', () => {
     await db.close();
   });
 });
+
+describe('remote write configuration changes', () => {
+  it('keeps an unchanged queue, and a changed one continues from its predecessor\'s position', async () => {
+    const up = new FakeUpstream();
+    await up.start();
+    cleanups.push(() => up.stop());
+    const db = await openDb();
+    await ingest(db, 2, 0, 50);
+    const rw = startStorage(db, config(up.url));
+    await until(() => up.samples.length === 100);
+    const first = rw.queueList[0];
+    await rw.applyConfig(config(up.url));
+    expect(rw.queueList[0]).toBe(first);
+    await rw.applyConfig(config(up.url, '    remote_timeout: 7s\n'));
+    expect(rw.queueList[0]).not.toBe(first);
+    await ingest(db, 2, 50, 80);
+    await until(() => up.samples.length === 160);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(up.samples).toHaveLength(160);
+    await expect(rw.applyConfig(config(up.url, `  - url: ${up.url}\n    queue_config: {${QUEUE}}\n`))).rejects.toThrow(/duplicate remote write configs/);
+    await rw.close();
+    await db.close();
+  });
+});
