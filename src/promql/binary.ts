@@ -4,7 +4,7 @@
 
 import { type Labels, labelsKey, METRIC_NAME } from '../model/labels.js';
 import { COMPARISON_OPS, type BinaryExpr, type BinaryOp, type VectorMatching } from './ast.js';
-import { dropMetricName, goPow, withLabel, type Sample, type Value } from './value.js';
+import { dropMetricName, goPow, withLabel, type Sample, type EvalValue as Value } from './value.js';
 import { PromQLExecutionError } from './errors.js';
 
 /** lhs op rhs for one pair of values; `keep` is false when a comparison filters the element out. */
