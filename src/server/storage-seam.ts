@@ -38,6 +38,7 @@ export interface DBStats {
   /** Blocks written from the head or by compaction, and failed compaction runs. */
   readonly compactions?: number;
   readonly compactionsFailed?: number;
+  readonly verticalCompactions?: number;
   /** Block reloads (after compactions and every compaction interval). */
   readonly reloads?: number;
   readonly reloadsFailed?: number;

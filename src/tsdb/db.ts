@@ -10,7 +10,7 @@ import type { BlockMeta } from './block/meta.js';
 import type { SeriesData, SeriesSource } from './block/source.js';
 import { compactBlocks } from './compact/compactor.js';
 import { OUT_OF_ORDER_HINT, writeHeadBlock } from './compact/head-block.js';
-import { compactionRanges, planCompaction } from './compact/planner.js';
+import { compactionRanges, hasOverlaps, planCompaction } from './compact/planner.js';
 import { deleteBlocks, plannedBlocks, reloadBlocks, type RetentionPolicy } from './compact/reload.js';
 import { deleteFromBlock, deleteFromHead, writeCleanedBlock } from './delete.js';
 import { DirLock } from './dir-lock.js';
@@ -81,6 +81,8 @@ export interface DBStats {
   readonly compactionsFailed: number;
   readonly reloads: number;
   readonly reloadsFailed: number;
+  /** Compactions of overlapping blocks (prometheus_tsdb_vertical_compactions_total). */
+  readonly verticalCompactions: number;
   readonly timeRetentions: number;
   readonly sizeRetentions: number;
   /** The size retention in bytes, 0 when off (prometheus_tsdb_retention_limit_bytes). */
@@ -141,7 +143,7 @@ export class DB {
   private lock: DirLock | undefined;
   private retention: RetentionPolicy = { retentionMs: 0, retentionBytes: 0 };
   private ranges: number[] = [DEFAULT_BLOCK_DURATION];
-  private readonly blockStats = { compactions: 0, compactionsFailed: 0, reloads: 0, reloadsFailed: 0, timeRetentions: 0, sizeRetentions: 0, blocksBytes: 0 };
+  private readonly blockStats = { verticalCompactions: 0, compactions: 0, compactionsFailed: 0, reloads: 0, reloadsFailed: 0, timeRetentions: 0, sizeRetentions: 0, blocksBytes: 0 };
   /** Blocks that failed to open and were logged; logged again only after a restart. */
   private readonly reportedCorrupt = new Set<string>();
 
@@ -423,6 +425,7 @@ export class DB {
         const plan = planCompaction(await plannedBlocks(this.blockList), this.ranges);
         if (plan.length === 0 || this.closed) return;
         const sources = plan.map((dir) => this.blockList.find((b) => b.dir === dir)!);
+        if (hasOverlaps(sources.map((b) => b.meta))) this.blockStats.verticalCompactions++;
         const started = Date.now();
         const meta = await compactBlocks(this.dir, sources);
         this.blockStats.compactions++;

@@ -57,6 +57,7 @@ const STORAGE_METRICS: readonly StatMetric[] = [
   { stat: 'walWritesFailed', name: 'prometheus_tsdb_wal_writes_failed_total', type: 'counter', help: 'Total number of write log writes that failed.' },
   { stat: 'compactions', name: 'prometheus_tsdb_compactions_total', type: 'counter', help: 'Total number of compactions that were executed for the partition.' },
   { stat: 'compactionsFailed', name: 'prometheus_tsdb_compactions_failed_total', type: 'counter', help: 'Total number of compactions that failed for the partition.' },
+  { stat: 'verticalCompactions', name: 'prometheus_tsdb_vertical_compactions_total', type: 'counter', help: 'Total number of compactions done on overlapping blocks.' },
   { stat: 'reloads', name: 'prometheus_tsdb_reloads_total', type: 'counter', help: 'Number of times the database reloaded block data from disk.' },
   { stat: 'reloadsFailed', name: 'prometheus_tsdb_reloads_failures_total', type: 'counter', help: 'Number of times the database failed to reloadBlocks block data from disk.' },
   { stat: 'timeRetentions', name: 'prometheus_tsdb_time_retentions_total', type: 'counter', help: 'The number of times that blocks were deleted because the maximum time limit was exceeded.' },

@@ -74,6 +74,16 @@ function selectOverlapping(sorted: readonly PlannedBlock[]): string[] {
   return dirs;
 }
 
+/** Whether any two of the ranges [minTime, maxTime), given in minTime order, overlap (a vertical compaction). */
+export function hasOverlaps(metas: readonly { readonly minTime: number; readonly maxTime: number }[]): boolean {
+  let maxt = -Infinity;
+  for (const m of metas) {
+    if (m.minTime < maxt) return true;
+    maxt = Math.max(maxt, m.maxTime);
+  }
+  return false;
+}
+
 /**
  * For each range above the smallest, the blocks split into aligned windows of that range; the first
  * window of two or more blocks (none of them failed in compaction) that spans the whole range, or ends

@@ -159,6 +159,7 @@ describe('vertical compaction', () => {
     expectDisjoint(db);
     expect(await read(db)).toEqual(data);
     expect(db.blocks.some((b) => b.meta.compaction.parents.length >= 4)).toBe(true);
+    expect(db.stats().verticalCompactions).toBeGreaterThan(0);
     await db.close();
     if (PROMTOOL) for (const u of blockDirs(dir)) promtool(['tsdb', 'analyze', dir, u]);
   });

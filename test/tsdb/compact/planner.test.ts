@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BlockStats } from '../../../src/tsdb/block/meta.js';
-import { compactionRanges, exponentialBlockRanges, planCompaction, splitByRange, type PlannedBlock } from '../../../src/tsdb/compact/planner.js';
+import { compactionRanges, exponentialBlockRanges, hasOverlaps, planCompaction, splitByRange, type PlannedBlock } from '../../../src/tsdb/compact/planner.js';
 
 const H = 3_600_000;
 
@@ -96,5 +96,15 @@ describe('planCompaction (cases of compact_test.go TestLeveledCompactor_plan)', 
     [[block('1', 0, 20), block('2', 20, 40, {}, true), block('3', 40, 60), block('4', 60, 120), block('5', 120, 180), block('6', 180, 200)]],
   ])('failed compaction %#', (blocks) => {
     expect(planCompaction(blocks, [20, 60, 240, 720, 2160])).toEqual([]);
+  });
+});
+
+describe('hasOverlaps', () => {
+  it('finds any overlap in minTime order, touching ranges not overlapping', () => {
+    const r = (minTime: number, maxTime: number) => ({ minTime, maxTime });
+    expect(hasOverlaps([r(0, 10), r(10, 20), r(20, 30)])).toBe(false);
+    expect(hasOverlaps([r(0, 100), r(10, 20), r(30, 40)])).toBe(true);
+    expect(hasOverlaps([r(0, 10), r(9, 20)])).toBe(true);
+    expect(hasOverlaps([])).toBe(false);
   });
 });
