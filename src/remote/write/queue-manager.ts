@@ -100,7 +100,12 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     const q = opts.config.queueConfig;
     this.table = new SeriesTable(opts.externalLabels, opts.config.writeRelabelConfigs);
     this.store = new PositionStore(opts.stateDir);
-    this.restored = this.store.load();
+    try {
+      this.restored = this.store.load();
+    } catch (err) {
+      // Written by rename, so only damage from outside gets here: forward the whole WAL again.
+      opts.logger.error({ remote_name: opts.name, err: (err as Error).message }, 'Remote write position unreadable; forwarding the WAL from its start');
+    }
     this.low = this.restored?.low;
     let n = q.minShards;
     // The same shard count as before a restart keeps the saved per-shard positions meaningful.
