@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { compressSync } from '../../src/native/snappy.js';
-import { exited, freePort, startServer, type RunningServer } from '../helpers/cli.js';
+import { exited, freePort, runCli, startServer, type RunningServer } from '../helpers/cli.js';
 import { PROMTOOL } from '../helpers/promtool.js';
 import { encodeLabels, encodeWriteRequest } from '../helpers/rw-encode.js';
 
@@ -192,4 +192,50 @@ describe.skipIf(!HAS_PROMETHEUS || !PROMTOOL)('promwasm forwarding to a real Pro
     expect([...received].filter((l) => !expected.has(l))).toEqual([]);
     expect([...expected].filter((l) => !received.has(l))).toEqual([]);
   }, 180_000);
+});
+
+describe('remote write 2.0 into promwasm\'s own receiver', () => {
+  it('stores exactly what the sending WAL holds, stale markers included', async () => {
+    const { DB } = await import('../../src/tsdb/db.js');
+    const { parseConfig } = await import('../../src/config/index.js');
+    const { labelsFromRecord } = await import('../../src/model/labels.js');
+    const { RemoteWriteStorage } = await import('../../src/remote/write/index.js');
+    const receiver = await startServer(join(dir, 'receiver'), ['--log.level=warn']);
+    children.push(receiver.proc);
+    const senderDir = join(dir, 'sender');
+    const db = await DB.open({
+      dir: senderDir, retentionMs: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 7_200_000, walCompression: true, outOfOrderTimeWindowMs: 0,
+      compactionIntervalMs: 0,
+    });
+    const stale = new Float64Array(new BigUint64Array([0x7ff0000000000002n]).buffer);
+    const t0 = Date.now() - 600_000;
+    for (let t = 0; t < 100; t++) {
+      const app = db.appendable.appender();
+      for (let s = 0; s < 3; s++) {
+        const ts = Float64Array.of(t0 + t * 1000);
+        const vs = t === 99 && s === 0 ? stale : Float64Array.of(t * 1.5 - s);
+        app.appendSamples(0, labelsFromRecord({ __name__: 'v2_metric', s: String(s) }), ts, vs, 0, 1);
+      }
+      await app.commit();
+    }
+    const config = parseConfig(`remote_write:\n  - url: ${receiver.url}/api/v1/write\n    queue_config: {batch_send_deadline: 50ms, max_samples_per_send: 70}\n`, 'x.yml').prometheus;
+    const v2 = { ...config, remoteWrite: [{ ...config.remoteWrite[0]!, protobufMessage: 'io.prometheus.write.v2.Request' as const }] };
+    const rw = new RemoteWriteStorage({ walDir: join(senderDir, 'wal'), dataDir: senderDir, logger: { info() {}, warn() {}, error() {} }, pollMs: 20 });
+    await rw.applyConfig(v2);
+    const sent = rw.metrics.registry.getSingleMetric('prometheus_remote_storage_samples_total')!;
+    for (let i = 0; i < 200 && ((await sent.get()).values[0]?.value ?? 0) < 300; i++) await sleep(50);
+    const failed = rw.metrics.registry.getSingleMetric('prometheus_remote_storage_samples_failed_total')!;
+    expect((await failed.get()).values[0]?.value ?? 0).toBe(0);
+    await rw.close();
+    await db.close();
+    await stop(receiver.proc);
+    const ours = runCli(['tsdb', 'dump', senderDir]);
+    const theirs = runCli(['tsdb', 'dump', join(dir, 'receiver')]);
+    expect(ours.status, ours.stderr).toBe(0);
+    expect(theirs.status, theirs.stderr).toBe(0);
+    const lines = (text: string): string[] => text.split('\n').filter((l) => l !== '').sort();
+    expect(lines(ours.stdout)).toHaveLength(300);
+    expect(lines(theirs.stdout)).toEqual(lines(ours.stdout));
+    expect(theirs.stdout).toContain('NaN');
+  }, 120_000);
 });
