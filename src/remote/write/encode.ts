@@ -25,20 +25,28 @@ export function requestHeaders(message: ProtobufMessage): Record<string, string>
 
 const HINTS: Readonly<Record<Histogram['counterResetHint'], number>> = { unknown: 0, reset: 1, not_reset: 2, gauge: 3 };
 
-/** Item indices of a batch grouped by series ref, series in order of first appearance. */
+/**
+ * The items of a batch grouped by series without an array per series: `heads` lists each series'
+ * first item in order of first appearance, `next[i]` the series' following item (-1 after the last).
+ */
 class SeriesGroups {
-  private readonly byRef = new Map<number, number[]>();
+  next = new Int32Array(1024);
+  readonly heads: number[] = [];
+  private readonly lastOf = new Map<number, number>();
 
-  group(items: ItemColumns, start: number, end: number): Map<number, number[]> {
-    const groups = this.byRef;
-    groups.clear();
+  group(items: ItemColumns, start: number, end: number): void {
+    if (this.next.length < end) this.next = new Int32Array(Math.max(end, this.next.length * 2));
+    const { next, heads, lastOf } = this;
+    heads.length = 0;
+    lastOf.clear();
     for (let i = start; i < end; i++) {
       const ref = items.refs[i]!;
-      let list = groups.get(ref);
-      if (list === undefined) groups.set(ref, (list = []));
-      list.push(i);
+      const last = lastOf.get(ref);
+      if (last === undefined) heads.push(i);
+      else next[last] = i;
+      next[i] = -1;
+      lastOf.set(ref, i);
     }
-    return groups;
   }
 }
 
@@ -53,18 +61,27 @@ export class WriteRequestV1Encoder {
     const w = this.w;
     w.reset();
     const vb = items.valueBytes;
-    for (const [ref, idx] of this.groups.group(items, start, end)) {
-      const series = lookup(ref);
+    const groups = this.groups;
+    groups.group(items, start, end);
+    const next = groups.next;
+    for (const head of groups.heads) {
+      const series = lookup(items.refs[head]!);
       w.begin(1);
       w.raw((series.v1Labels ??= this.v1Labels(series.labels)));
-      for (const i of idx) {
-        if (kindAt(items, i) !== Kind.Sample) continue;
-        w.begin(2);
-        writeValueBits(w, 1, vb, i);
-        writeInt64(w, 2, items.ts[i]!);
-        w.end();
+      let exemplars = false;
+      let histograms = false;
+      for (let i = head; i >= 0; i = next[i]!) {
+        const k = kindAt(items, i);
+        if (k === Kind.Exemplar) exemplars = true;
+        else if (k === Kind.Histogram) histograms = true;
+        else {
+          w.begin(2);
+          writeValueBits(w, 1, vb, i);
+          writeInt64(w, 2, items.ts[i]!);
+          w.end();
+        }
       }
-      for (const i of idx) {
+      for (let i = head; exemplars && i >= 0; i = next[i]!) {
         if (kindAt(items, i) !== Kind.Exemplar) continue;
         const e = items.objs[i] as PendingExemplar;
         w.begin(3);
@@ -73,7 +90,7 @@ export class WriteRequestV1Encoder {
         writeInt64(w, 3, items.ts[i]!);
         w.end();
       }
-      for (const i of idx) {
+      for (let i = head; histograms && i >= 0; i = next[i]!) {
         if (kindAt(items, i) !== Kind.Histogram) continue;
         w.begin(4);
         writeHistogram(w, items.objs[i] as Histogram, items.ts[i]!);
@@ -134,13 +151,21 @@ export class WriteRequestV2Encoder {
     const s = this.series;
     s.reset();
     const vb = items.valueBytes;
-    for (const [ref, idx] of this.groups.group(items, start, end)) {
-      const series = lookup(ref);
+    const groups = this.groups;
+    groups.group(items, start, end);
+    const next = groups.next;
+    for (const head of groups.heads) {
+      const series = lookup(items.refs[head]!);
       // A TimeSeries holds samples or histograms, never both: a series with both gets two.
-      const hasSamples = idx.some((i) => kindAt(items, i) === Kind.Sample);
-      const hasHistograms = idx.some((i) => kindAt(items, i) === Kind.Histogram);
-      if (hasSamples || !hasHistograms) this.writeSeries(s, series, items, idx, vb, Kind.Sample, true);
-      if (hasHistograms) this.writeSeries(s, series, items, idx, vb, Kind.Histogram, !hasSamples);
+      let hasSamples = false;
+      let hasHistograms = false;
+      for (let i = head; i >= 0; i = next[i]!) {
+        const k = kindAt(items, i);
+        if (k === Kind.Sample) hasSamples = true;
+        else if (k === Kind.Histogram) hasHistograms = true;
+      }
+      if (hasSamples || !hasHistograms) this.writeSeries(s, series, items, head, next, vb, Kind.Sample, true);
+      if (hasHistograms) this.writeSeries(s, series, items, head, next, vb, Kind.Histogram, !hasSamples);
     }
     const w = this.w;
     w.reset();
@@ -151,13 +176,13 @@ export class WriteRequestV2Encoder {
 
   /** One TimeSeries with the items of `kind`, and the series' exemplars when `exemplars`. */
   private writeSeries(
-    w: ProtoWriter, series: OutgoingSeries, items: ItemColumns, idx: readonly number[], vb: Uint8Array, kind: Kind,
+    w: ProtoWriter, series: OutgoingSeries, items: ItemColumns, head: number, next: Int32Array, vb: Uint8Array, kind: Kind,
     exemplars: boolean,
   ): void {
     const table = this.table;
     w.begin(5);
     this.writeRefs(w, 1, series.labels);
-    for (const i of idx) {
+    for (let i = head; i >= 0; i = next[i]!) {
       if (kindAt(items, i) !== kind) continue;
       if (kind === Kind.Sample) {
         w.begin(2);
@@ -171,7 +196,7 @@ export class WriteRequestV2Encoder {
       }
     }
     if (exemplars) {
-      for (const i of idx) {
+      for (let i = head; i >= 0; i = next[i]!) {
         if (kindAt(items, i) !== Kind.Exemplar) continue;
         const e = items.objs[i] as PendingExemplar;
         w.begin(4);
