@@ -19,6 +19,7 @@ import { lifecyclePlugin, type LifecyclePluginOptions } from './lifecycle.js';
 import { metricsPlugin, type SelfMetrics } from './self-metrics.js';
 import { webConfigHook } from './basic-auth.js';
 import type { WebEdge } from './web-edge.js';
+import type { Http2Session } from 'node:http2';
 import type { Server as TlsServer } from 'node:tls';
 
 /** A plugin to mount, e.g. the remote-write receiver: `{ plugin, options, prefix: '/api/v1' }`. */
@@ -58,6 +59,7 @@ export function buildWebApp(options: WebAppOptions): FastifyInstance {
   if (edge !== undefined) {
     app.addHook('onRequest', webConfigHook(edge));
     if (edge.tls !== undefined) edge.attach(app.server as unknown as TlsServer, app.log);
+    if (edge.http2) closeHttp2SessionsOnClose(app);
   }
 
   instrumentRequests(app, options.selfMetrics);
@@ -84,6 +86,21 @@ function serverKind(edge: WebEdge | undefined): object {
   if (edge?.tls === undefined) return {};
   if (!edge.http2) return { https: edge.tls.options };
   return { http2: true, https: { ...edge.tls.options, allowHTTP1: true } };
+}
+
+/**
+ * As Go's Shutdown does for HTTP/2: on close every session gets a GOAWAY and ends once its streams are
+ * done, instead of an idle session holding the shutdown until its timeout.
+ */
+function closeHttp2SessionsOnClose(app: FastifyInstance): void {
+  const sessions = new Set<Http2Session>();
+  app.server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  app.addHook('preClose', async () => {
+    for (const session of sessions) session.close();
+  });
 }
 
 /** Counts every answered request of a known route under its path pattern; unrouted 404s are not counted, as in Prometheus. */

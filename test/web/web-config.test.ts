@@ -5,6 +5,7 @@
 
 import bcrypt from 'bcryptjs';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { connect as http2Connect } from 'node:http2';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -302,6 +303,23 @@ describe.skipIf(OPENSSL_MISSING)('TLS client-auth policies on a real listener', 
     writeFileSync(file, 'basic_auth_users: {}\n'); // no TLS any more: connections are refused, as Go's handshake fails
     expect(await get(s.port, 'client')).toMatch(/^error /);
     await s.close();
+  });
+
+  it('serves HTTP/2 (ALPN) and closes idle HTTP/2 sessions on shutdown instead of waiting for their timeout', async () => {
+    const s = await serve('NoClientCert');
+    const session = http2Connect(`https://127.0.0.1:${s.port}`, { ca: readFileSync(certs.caCert) });
+    const status = await new Promise<number>((done, fail) => {
+      const req = session.request({ ':path': '/-/healthy' });
+      req.on('response', (h) => done(Number(h[':status'])));
+      req.on('error', fail);
+      req.resume();
+    });
+    expect(status).toBe(200);
+    const closed = new Promise<void>((done) => session.once('close', () => done()));
+    const started = Date.now();
+    await s.close();
+    await closed;
+    expect(Date.now() - started).toBeLessThan(5_000);
   });
 
   it('a key that does not match the certificate is a startup error naming the field', async () => {
