@@ -52,6 +52,8 @@ export interface WalWatcherOptions {
 }
 
 const DEFAULT_POLL_MS = 250;
+/** The longest stretch the watcher reads without letting the event loop run. */
+const BREATH_MS = 10;
 
 export class WalWatcher {
   private stopped = false;
@@ -162,6 +164,7 @@ export class WalWatcher {
         n++;
         const at = { segment: cp.index, offset: n };
         await this.handle(reader.record(), at, seriesOnly);
+        await this.breathe();
       }
     } catch (err) {
       if (!(err instanceof CorruptionError)) throw err;
@@ -198,6 +201,7 @@ export class WalWatcher {
           const at = { segment, offset: tail.recordEnd };
           const seriesOnly = this.replayUntil !== undefined && comparePositions(at, this.replayUntil) <= 0;
           await this.handle(rec, at, seriesOnly);
+          await this.breathe();
           continue;
         }
         // Nothing new: a newer segment means this one is finished (the writer pads and flushes a
@@ -221,6 +225,7 @@ export class WalWatcher {
   }
 
   private lastCheckpoint = -1;
+  private lastBreath = 0;
 
   /** Tells the sink about a checkpoint newer than the last one seen (checked at segment changes). */
   private noticeCheckpoint(): void {
@@ -239,6 +244,18 @@ export class WalWatcher {
       await this.sleep();
     }
     return false;
+  }
+
+  /**
+   * Lets the event loop run every few milliseconds: a record handed over without backpressure
+   * resolves at once, so a long read (a backlog, the series of a big WAL) would otherwise hold
+   * every socket and timer of the process.
+   */
+  private breathe(): Promise<void> | void {
+    const now = performance.now();
+    if (now - this.lastBreath < BREATH_MS) return;
+    this.lastBreath = now;
+    return new Promise((resolve) => setImmediate(resolve));
   }
 
   private sleep(): Promise<void> {
