@@ -235,6 +235,7 @@ export class QueueManager implements WalRecordSink, ShardOwner {
   positionLost(position: WalPosition, checkpoint: CheckpointRef | undefined): void {
     this.restored = undefined;
     this.restoredEnd = undefined;
+    this.low = undefined;
     this.acked.fill(null);
     this.inflight.fill(null);
     this.opts.logger.warn(
@@ -362,8 +363,11 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     for (const s of this.shards) oldest = Math.min(oldest, s.oldestSeq);
     let moved = false;
     while (this.recHead < this.recSeg.length && this.recFirstSeq + this.recHead < oldest) {
-      this.low = { segment: this.recSeg[this.recHead]!, offset: this.recOff[this.recHead]! };
+      const p = { segment: this.recSeg[this.recHead]!, offset: this.recOff[this.recHead]! };
       this.recHead++;
+      // Records before a restored position are read again for their series: never move back.
+      if (this.low !== undefined && comparePositions(p, this.low) <= 0) continue;
+      this.low = p;
       moved = true;
     }
     if (this.recHead > 4096 && this.recHead * 2 > this.recSeg.length) {

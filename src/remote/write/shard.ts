@@ -66,10 +66,12 @@ export class Shard {
   pushed(): void {
     if (this.items.length === 0) return;
     if (this.firstPendingAt === 0) {
+      // The run loop arms the deadline timer when it looks again.
       this.firstPendingAt = Date.now();
-      this.timer = setTimeout(() => this.poke(), this.settings.batchSendDeadlineMs);
+      this.poke();
+    } else if (this.items.length >= this.settings.maxSamplesPerSend) {
+      this.poke();
     }
-    if (this.items.length >= this.settings.maxSamplesPerSend) this.poke();
   }
 
   /** Sends everything pending without waiting for the deadline; resolves when the shard is empty or stopped. */
@@ -103,16 +105,24 @@ export class Shard {
     for (const w of waiters) w();
   }
 
-  private due(): boolean {
+  /** How long to wait before the next batch is due: 0 now, Infinity while nothing is pending. */
+  private waitMs(): number {
     const n = this.items.length;
-    if (n === 0) return false;
-    return this.flushing || n >= this.settings.maxSamplesPerSend || Date.now() - this.firstPendingAt >= this.settings.batchSendDeadlineMs;
+    if (n === 0) return Infinity;
+    if (this.flushing || n >= this.settings.maxSamplesPerSend) return 0;
+    return Math.max(0, this.firstPendingAt + this.settings.batchSendDeadlineMs - Date.now());
   }
 
   private async run(): Promise<void> {
     while (!this.stopped) {
-      if (!this.due()) {
-        await new Promise<void>((resolve) => (this.wake = resolve));
+      const wait = this.waitMs();
+      if (wait > 0) {
+        // The timer is armed here, from the time left, so it can never fire "too early" for the check.
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+          if (wait !== Infinity) this.timer = setTimeout(() => this.poke(), wait);
+        });
+        clearTimeout(this.timer);
         continue;
       }
       const n = this.batchLength();
@@ -121,9 +131,8 @@ export class Shard {
       this.sending = false;
       if (!sent) break;
       this.items.shift(n);
-      clearTimeout(this.timer);
-      this.firstPendingAt = 0;
-      this.pushed(); // restarts the deadline for what is left
+      // The deadline starts again for what is left (Go resets its batch timer after a send).
+      this.firstPendingAt = this.items.length > 0 ? Date.now() : 0;
       this.owner.acknowledged();
       this.releaseWaiters();
     }

@@ -25,7 +25,7 @@ const root = mkdtempSync(join(tmpdir(), 'promwasm-rw-restart-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 const silent = { info() {}, warn() {}, error() {} };
 
-async function until(cond: () => boolean, ms = 10_000): Promise<void> {
+async function until(cond: () => boolean, ms = 30_000): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > end) throw new Error('timed out');

@@ -60,7 +60,6 @@ function startStorage(db: DB, cfg: ReturnType<typeof config>): RemoteWriteStorag
 }
 
 const silent = { info() {}, warn() {}, error() {} };
-
 describe('remote write queue', () => {
   it('forwards every sample once, with external labels, and resumes after a restart', async () => {
     const up = new FakeUpstream();
