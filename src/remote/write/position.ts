@@ -10,8 +10,9 @@
 //   that a batch the upstream had already stored (a 400 "out of order" from a Prometheus) cannot
 //   take new samples down with it.
 
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import { open } from 'node:fs/promises';
+import { crc32c } from '../../tsdb/encoding/crc32c.js';
 import { dirname, join } from 'node:path';
 
 export interface WalPosition {
@@ -42,24 +43,31 @@ export function compareItems(a: ItemPosition, b: ItemPosition): number {
   return a.segment - b.segment || a.offset - b.offset || a.index - b.index;
 }
 
+/** First word of a slot: names the format, so another file is never taken for a position. */
+const MAGIC = 'promwasm-remote-write-position-v1';
+const SLOT_ALIGN = 4096;
+
 /**
- * The position file of one queue (`<dir>/position`): JSON, replaced atomically (a temporary file
- * renamed over it). A write is synchronous and small (tens of microseconds, no thread-pool round
- * trip in the path of every batch); frequent background updates are coalesced.
+ * The position file of one queue (`<dir>/position`): two slots of equal size, written in turn in
+ * place with one pwrite each (no rename, no thread-pool round trip in the path of every batch).
+ * A slot is `MAGIC seq crc32c json`, space-padded; load() takes the valid slot with the higher
+ * sequence, so a torn write leaves the previous state. A state too big for the slots (more shards)
+ * rewrites the file with bigger ones (a temporary file renamed over it).
  *
- * Durability follows the WAL's: a written state survives a crash of the process at once (the
- * rename is in the kernel when write() returns), and is fsynced (file and directory) within
- * `syncMs` (the WAL, like Prometheus's, is fsynced when a segment is closed). A position lost to
- * a power failure only means that items are sent again.
+ * Durability follows the WAL's: a written state survives a crash of the process at once, and is
+ * fsynced within `syncMs` (the WAL, like Prometheus's, is fsynced when a segment is closed). A
+ * position lost to a power failure only means that items are sent again.
  */
 export class PositionStore {
   readonly file: string;
+  private fd = -1;
+  private slotSize = 0;
+  private seq = 0;
   private pending: QueuePositionState | undefined;
   private laterTimer: NodeJS.Timeout | undefined;
   private syncTimer: NodeJS.Timeout | undefined;
   private syncing: Promise<void> | undefined;
   private unsynced = false;
-  private dirMade = false;
 
   constructor(
     readonly dir: string,
@@ -71,14 +79,25 @@ export class PositionStore {
 
   /** The saved state, or undefined when there is none; a damaged file is an error with its path. */
   load(): QueuePositionState | undefined {
-    let text: string;
+    let bytes: Buffer;
     try {
-      text = readFileSync(this.file, 'utf8');
+      bytes = readFileSync(this.file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw err;
     }
-    return parseState(text, this.file);
+    if (bytes.length === 0 || bytes.length % (2 * SLOT_ALIGN) !== 0) {
+      throw new Error(`${this.file}: invalid remote-write position: size ${bytes.length}`);
+    }
+    const size = bytes.length / 2;
+    let best: { seq: number; json: string } | undefined;
+    for (let i = 0; i < 2; i++) {
+      const slot = readSlot(bytes.subarray(i * size, (i + 1) * size));
+      if (slot && (best === undefined || slot.seq > best.seq)) best = slot;
+    }
+    if (best === undefined) throw new Error(`${this.file}: invalid remote-write position: no intact slot`);
+    this.seq = best.seq;
+    return parseState(best.json, this.file);
   }
 
   /** Writes `state` now; an fsync follows within syncMs. Throws on an I/O error. */
@@ -86,11 +105,18 @@ export class PositionStore {
     this.pending = undefined;
     clearTimeout(this.laterTimer);
     this.laterTimer = undefined;
-    if (!this.dirMade) mkdirSync(this.dir, { recursive: true });
-    this.dirMade = true;
-    const tmp = `${this.file}.tmp`;
-    writeFileSync(tmp, JSON.stringify(state));
-    renameSync(tmp, this.file);
+    const json = JSON.stringify(state);
+    const seq = ++this.seq;
+    const head = `${MAGIC} ${seq} ${crc32c(Buffer.from(json)).toString(16).padStart(8, '0')} `;
+    const length = Buffer.byteLength(head) + Buffer.byteLength(json) + 1;
+    const text = head + json + '\n';
+    if (this.fd < 0 || length > this.slotSize) {
+      this.recreate(length, seq, text);
+    } else {
+      const slot = Buffer.alloc(this.slotSize, 0x20);
+      slot.write(text);
+      writeSync(this.fd, slot, 0, slot.length, (seq % 2) * this.slotSize);
+    }
     this.unsynced = true;
     this.syncTimer ??= setTimeout(() => {
       this.syncTimer = undefined;
@@ -112,29 +138,52 @@ export class PositionStore {
     }, this.laterMs);
   }
 
-  /** Writes what is pending and fsyncs it. */
-  async flush(): Promise<void> {
+  /** Writes what is pending, fsyncs it, and closes the file. */
+  async close(): Promise<void> {
     if (this.pending !== undefined) this.write(this.pending);
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
     await this.syncing;
     if (this.unsynced) await this.sync();
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+
+  /** A fresh file (renamed into place) with slots of at least `length` bytes, `text` in slot `seq % 2`. */
+  private recreate(length: number, seq: number, text: string): void {
+    mkdirSync(this.dir, { recursive: true });
+    if (this.fd >= 0) closeSync(this.fd);
+    this.slotSize = Math.ceil(length / SLOT_ALIGN) * SLOT_ALIGN;
+    const file = Buffer.alloc(2 * this.slotSize, 0x20);
+    file.write(text, (seq % 2) * this.slotSize);
+    const tmp = `${this.file}.tmp`;
+    writeFileSync(tmp, file);
+    renameSync(tmp, this.file);
+    this.fd = openSync(this.file, 'r+');
   }
 
   private async sync(): Promise<void> {
     this.unsynced = false;
-    await syncPath(this.file);
-    await syncPath(dirname(this.file));
+    const fd = this.fd;
+    if (fd >= 0) await new Promise<void>((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
+    const dir = await open(dirname(this.file), 'r');
+    try {
+      await dir.sync();
+    } finally {
+      await dir.close();
+    }
   }
 }
 
-async function syncPath(path: string): Promise<void> {
-  const fh = await open(path, 'r');
-  try {
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
+/** A slot's sequence and JSON, or undefined when it is empty, torn or not a position. */
+function readSlot(bytes: Uint8Array): { seq: number; json: string } | undefined {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('utf8').trimEnd();
+  const m = /^(\S+) (\d+) ([0-9a-f]{8}) (.*)$/s.exec(text);
+  if (m === null || m[1] !== MAGIC) return undefined;
+  const json = m[4]!;
+  if (crc32c(Buffer.from(json)).toString(16).padStart(8, '0') !== m[3]) return undefined;
+  const seq = Number(m[2]);
+  return Number.isSafeInteger(seq) ? { seq, json } : undefined;
 }
 
 function parseState(text: string, file: string): QueuePositionState {

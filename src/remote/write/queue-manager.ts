@@ -173,7 +173,7 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     await this.resharding;
     await Promise.all(this.shards.map((s) => s.stop()));
     await this.watcher.stop();
-    await this.store.flush();
+    await this.store.close();
     this.opts.client.close();
     this.opts.metrics.remove();
   }

@@ -2,7 +2,7 @@
 // the batch that was in flight is re-sent alone, everything else as usual; remote write 2.0 on the
 // wire; and the DB's WAL truncation keeps what a lagging queue has not forwarded yet.
 
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,7 +11,7 @@ import { labelsFromRecord } from '../../../src/model/labels.js';
 import { WriteRequestDecoder } from '../../../src/remote/decoder.js';
 import { uncompressSync } from '../../../src/native/snappy.js';
 import {
-  QueueManager, RemoteWriteClient, RemoteWriteMetrics, RemoteWriteStorage, requestHeaders, type ProtobufMessage,
+  PositionStore, QueueManager, RemoteWriteClient, RemoteWriteMetrics, RemoteWriteStorage, requestHeaders, type ProtobufMessage,
 } from '../../../src/remote/write/index.js';
 import { SegmentTail } from '../../../src/remote/write/segment-tail.js';
 import { DB } from '../../../src/tsdb/db.js';
@@ -69,13 +69,14 @@ describe('queue restart', () => {
     const tail = new SegmentTail(join(dir, 'wal'), 0, 0);
     while (tail.next() !== undefined) ends.push(tail.recordEnd);
     tail.close();
-    mkdirSync(join(dir, 'state'), { recursive: true });
-    writeFileSync(join(dir, 'state', 'position'), JSON.stringify({
-      low: { segment: 0, offset: ends[1] },
+    const saved = new PositionStore(join(dir, 'state'));
+    saved.write({
+      low: { segment: 0, offset: ends[1]! },
       shards: 1,
-      acked: [{ segment: 0, offset: ends[2], index: 9 }],
-      inflight: [{ segment: 0, offset: ends[3], index: 4 }],
-    }));
+      acked: [{ segment: 0, offset: ends[2]!, index: 9 }],
+      inflight: [{ segment: 0, offset: ends[3]!, index: 4 }],
+    });
+    await saved.close();
     const up = new FakeUpstream();
     await up.start();
     const q = queue(dir, up.url);
