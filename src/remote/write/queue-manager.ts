@@ -228,10 +228,6 @@ export class QueueManager implements WalRecordSink, ShardOwner {
     this.gcCheckpoint = checkpoint;
   }
 
-  caughtUp(): void {
-    // Nothing to do: shards send on their own deadline.
-  }
-
   positionLost(position: WalPosition, checkpoint: CheckpointRef | undefined): void {
     this.restored = undefined;
     this.restoredEnd = undefined;

@@ -33,7 +33,7 @@ export interface WalRecordSink {
   /** A record that carries nothing to send (tombstones, unknown types, a series record) was passed. */
   passed(at: WalPosition): void;
   /** Everything the WAL holds so far has been read. */
-  caughtUp(): void;
+  caughtUp?(): void;
   /** The saved position is gone from the WAL; reading goes on from `checkpoint` (or the oldest segment). */
   positionLost(position: WalPosition, checkpoint: CheckpointRef | undefined): void;
   /** A record or fragment that cannot be read was skipped. */
@@ -215,7 +215,7 @@ export class WalWatcher {
           this.noticeCheckpoint();
           return segment + 1;
         }
-        this.opts.sink.caughtUp();
+        this.opts.sink.caughtUp?.();
         if (this.draining) return undefined;
         await this.sleep();
       }
@@ -239,7 +239,7 @@ export class WalWatcher {
   private async waitForSegment(segment: number): Promise<boolean> {
     while (!this.stopped) {
       if (existsSync(segmentPath(this.opts.walDir, segment))) return true;
-      this.opts.sink.caughtUp();
+      this.opts.sink.caughtUp?.();
       if (this.draining) return false;
       await this.sleep();
     }
