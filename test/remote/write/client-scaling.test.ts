@@ -1,7 +1,11 @@
-// The HTTP client's headers and answer classification, Retry-After parsing, and the shard count
-// arithmetic (Go's calculateDesiredShards).
+// The HTTP client's headers, TLS settings and answer classification, Retry-After parsing, and the
+// shard count arithmetic (Go's calculateDesiredShards).
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -93,5 +97,47 @@ describe('shard scaling', () => {
     r.add(2000);
     r.tick();
     expect(r.rate()).toBe(120);
+  });
+});
+
+const HAS_OPENSSL = spawnSync('openssl', ['version']).status === 0;
+
+/** A CA, a server certificate for 127.0.0.1 and a client certificate, made with openssl. */
+function makeCerts(dir: string): void {
+  const run = (args: string[]): void => {
+    const r = spawnSync('openssl', args, { cwd: dir, encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`openssl ${args.join(' ')}: ${r.stderr}`);
+  };
+  writeFileSync(join(dir, 'san.ext'), 'subjectAltName=IP:127.0.0.1\n');
+  run(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '1', '-subj', '/CN=test-ca']);
+  for (const who of ['server', 'client']) {
+    run(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', `${who}.key`, '-out', `${who}.csr`, '-subj', `/CN=${who}`]);
+    run(['x509', '-req', '-in', `${who}.csr`, '-CA', 'ca.crt', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${who}.crt`, '-days', '1', '-extfile', 'san.ext']);
+  }
+}
+
+describe.skipIf(!HAS_OPENSSL)('RemoteWriteClient over TLS', () => {
+  it('verifies the server with ca_file, presents cert_file/key_file, or skips verification when told', async () => {
+    const dir = mkdtempSync(join(root, 'tls-'));
+    makeCerts(dir);
+    const read = (f: string): Buffer => readFileSync(join(dir, f));
+    const seen: (string | undefined)[] = [];
+    const server = createHttpsServer({ key: read('server.key'), cert: read('server.crt'), ca: read('ca.crt'), requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      seen.push((req.socket as TLSSocket).getPeerCertificate().subject?.CN);
+      req.resume();
+      req.on('end', () => res.writeHead(204).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const url = `https://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/write`;
+    const tls = (extra: string): string => `    tls_config: {cert_file: ${join(dir, 'client.crt')}, key_file: ${join(dir, 'client.key')}${extra}}\n`;
+    const verified = clientFor(url, tls(`, ca_file: ${join(dir, 'ca.crt')}`));
+    const unknownCa = clientFor(url, tls(''));
+    const skipping = clientFor(url, tls(', insecure_skip_verify: true'));
+    expect(await verified.store(EMPTY)).toEqual({ ok: true, status: 204 });
+    expect(await unknownCa.store(EMPTY)).toMatchObject({ ok: false, recoverable: true, status: undefined });
+    expect(await skipping.store(EMPTY)).toEqual({ ok: true, status: 204 });
+    expect(seen).toEqual(['client', 'client']);
+    for (const c of [verified, unknownCa, skipping]) c.close();
+    server.close();
   });
 });
