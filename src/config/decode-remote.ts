@@ -1,13 +1,14 @@
 // `remote_write` and `remote_read` entries as Prometheus 2.42 reads them (config/config.go): defaults
 // (remote_timeout 30s / 1m, the queue and metadata settings of 2.42), the fields, then the checks.
-// 2.42 has no `protobuf_message` (remote write 2.0 came in 3.x): like Prometheus, it is an unknown field.
+// One field beyond 2.42: `protobuf_message` (remote write 2.0, from Prometheus 3.x), so that the
+// sender can speak 2.0; its values and its default are 3.x's.
 
 import { goQuote } from '../format/go-quote.js';
 import { BAD, type Decoded, type FieldHandler, type YamlNode } from './yaml-decode.js';
 import { assign, durationValue, labelSetValue, secretValue, urlValue, type DecodeContext } from './decode-values.js';
 import { decodeRelabelList, relabelConfigsOf, type RelabelEntry } from './decode-relabel.js';
 import { addHttpClientFields, defaultHttpClientDraft, freezeHttpClient, validateHttpClient } from './http-client.js';
-import type { MetadataConfig, QueueConfig, RemoteReadConfig, RemoteWriteConfig, SigV4Config } from './types.js';
+import type { MetadataConfig, QueueConfig, RemoteReadConfig, RemoteWriteConfig, RemoteWriteMessage, SigV4Config } from './types.js';
 
 export const DEFAULT_QUEUE_CONFIG: QueueConfig = Object.freeze({
   capacity: 2500,
@@ -19,6 +20,9 @@ export const DEFAULT_QUEUE_CONFIG: QueueConfig = Object.freeze({
   maxBackoffMs: 5_000,
   retryOnRateLimit: false,
 });
+
+/** The messages `protobuf_message` may name; the first is the default. */
+export const REMOTE_WRITE_MESSAGES = ['prometheus.WriteRequest', 'io.prometheus.write.v2.Request'] as const;
 
 export const DEFAULT_METADATA_CONFIG: MetadataConfig = Object.freeze({ send: true, sendIntervalMs: 60_000, maxSamplesPerSend: 500 });
 
@@ -58,6 +62,7 @@ export function decodeRemoteWrite(ctx: DecodeContext, node: YamlNode, path: stri
   const before = dec.mismatches.length;
   let url: string | undefined;
   const c = { name: '', remoteTimeoutMs: 30_000, headers: {} as Record<string, string>, sendExemplars: false, sendNativeHistograms: false };
+  let protobufMessage: string = REMOTE_WRITE_MESSAGES[0];
   let relabel: RelabelEntry[] = [];
   let headerOrder: string[] = [];
   const queue: Mutable<QueueConfig> = { ...DEFAULT_QUEUE_CONFIG };
@@ -81,6 +86,10 @@ export function decodeRemoteWrite(ctx: DecodeContext, node: YamlNode, path: stri
     ['name', (v, p) => assign(c, 'name', dec.string(v, p))],
     ['send_exemplars', (v, p) => assign(c, 'sendExemplars', dec.bool(v, p))],
     ['send_native_histograms', (v, p) => assign(c, 'sendNativeHistograms', dec.bool(v, p))],
+    ['protobuf_message', (v, p) => {
+      const m = dec.string(v, p);
+      if (m !== BAD) protobufMessage = m;
+    }],
     ['queue_config', (v, p) => decodeQueueConfig(ctx, v, p, queue)],
     ['metadata_config', (v, p) => decodeMetadataConfig(ctx, v, p, metadata)],
     ['sigv4', (v, p) => {
@@ -94,6 +103,9 @@ export function decodeRemoteWrite(ctx: DecodeContext, node: YamlNode, path: stri
 
   const fail = (at: string, reason: string): never => dec.fail(dec.fieldNode(node, path, at), at === '' ? path : `${path}.${at}`, reason);
   if (url === undefined) fail('url', 'url for remote_write is empty');
+  const message = isRemoteWriteMessage(protobufMessage)
+    ? protobufMessage
+    : fail('protobuf_message', `unknown remote write protobuf message ${protobufMessage}, supported: ${REMOTE_WRITE_MESSAGES.join(', ')}`);
   const writeRelabelConfigs = relabelConfigsOf(ctx, relabel, 'empty or null relabeling rule in remote write config');
   validateHeaders(headerOrder, (reason) => fail('headers', reason));
   validateHttpClient(client, (reason) => fail('', reason));
@@ -108,8 +120,13 @@ export function decodeRemoteWrite(ctx: DecodeContext, node: YamlNode, path: stri
     queueConfig: Object.freeze(queue),
     metadataConfig: Object.freeze(metadata),
     sigv4,
+    protobufMessage: message,
   });
   return { config, node, path };
+}
+
+function isRemoteWriteMessage(m: string): m is RemoteWriteMessage {
+  return (REMOTE_WRITE_MESSAGES as readonly string[]).includes(m);
 }
 
 export function decodeRemoteRead(ctx: DecodeContext, node: YamlNode, path: string): Decoded<Located<RemoteReadConfig>> {

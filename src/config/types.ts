@@ -162,7 +162,11 @@ export interface RemoteWriteConfig {
   readonly queueConfig: QueueConfig;
   readonly metadataConfig: MetadataConfig;
   readonly sigv4: SigV4Config | undefined;
+  /** Which message the sender writes: remote write 1.0 (the default) or 2.0. Not in 2.42's configuration (3.x has it). */
+  readonly protobufMessage: RemoteWriteMessage;
 }
+
+export type RemoteWriteMessage = 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request';
 
 export interface QueueConfig {
   /** Default 2500. */

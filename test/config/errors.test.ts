@@ -76,8 +76,13 @@ describe('type errors and unknown fields are collected as yaml.v2 reports them',
     expect(configError('scrape_configs:\n  - {x: 1}\n').message).toBe('parsing YAML file p.yml: yaml: unmarshal errors:\n  line 2: field x not found in type config.ScrapeConfig');
   });
 
-  it('remote write 2.0 fields do not exist in 2.42', () => {
-    expect(configError('remote_write: [{url: "http://a", protobuf_message: io.prometheus.write.v2.Request}]\n').message).toContain('field protobuf_message not found in type config.plain');
+  it('remote_write takes protobuf_message as 3.x does (2.42 has no such field): 1.0 by default, 2.0 when named, nothing else', () => {
+    const message = (text: string): string => parseConfig(text, 'p.yml').prometheus.remoteWrite[0]!.protobufMessage;
+    expect(message('remote_write: [{url: "http://a"}]\n')).toBe('prometheus.WriteRequest');
+    expect(message('remote_write: [{url: "http://a", protobuf_message: io.prometheus.write.v2.Request}]\n')).toBe('io.prometheus.write.v2.Request');
+    expect(configError('remote_write: [{url: "http://a", protobuf_message: v2}]\n').message).toBe(
+      'parsing YAML file p.yml: remote_write[0].protobuf_message: unknown remote write protobuf message v2, supported: prometheus.WriteRequest, io.prometheus.write.v2.Request (line 1, column 52)',
+    );
   });
 });
 

@@ -197,7 +197,6 @@ alerting:
     ['rw-null-relabel', 'remote_write: [{url: "http://a", write_relabel_configs: [~]}]\n'],
     ['rw-sigv4-and-basic', 'remote_write: [{url: "http://a", sigv4: {region: r}, basic_auth: {username: u}}]\n'],
     ['rw-sigv4-half-credentials', 'remote_write: [{url: "http://a", sigv4: {access_key: k}}]\n'],
-    ['rw-protobuf-message', 'remote_write: [{url: "http://a", protobuf_message: io.prometheus.write.v2.Request}]\n'],
     ['rr-no-url', 'remote_read: [{read_recent: true}]\n'],
     ['rr-dup-name', 'remote_read: [{url: "http://a", name: x}, {url: "http://b", name: x}]\n'],
     ['tracing-no-endpoint', 'tracing: {insecure: true}\n'],

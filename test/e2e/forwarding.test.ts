@@ -219,7 +219,7 @@ describe('remote write 2.0 into promwasm\'s own receiver', () => {
       await app.commit();
     }
     const config = parseConfig(`remote_write:\n  - url: ${receiver.url}/api/v1/write\n    queue_config: {batch_send_deadline: 50ms, max_samples_per_send: 70}\n`, 'x.yml').prometheus;
-    const v2 = { ...config, remoteWrite: [{ ...config.remoteWrite[0]!, protobufMessage: 'io.prometheus.write.v2.Request' as const }] };
+    const v2 = { ...config, remoteWrite: [{ ...config.remoteWrite[0]!, protobufMessage: 'io.prometheus.write.v2.Request' as const }] }; // as `protobuf_message` in prometheus.yml
     const rw = new RemoteWriteStorage({ walDir: join(senderDir, 'wal'), dataDir: senderDir, logger: { info() {}, warn() {}, error() {} }, pollMs: 20 });
     await rw.applyConfig(v2);
     const sent = rw.metrics.registry.getSingleMetric('prometheus_remote_storage_samples_total')!;

@@ -4,13 +4,15 @@
 // read (so every series' samples stay in timestamp order); zero-valued scalar fields are left
 // out as proto3 does, except a -0 value (its sign is a bit worth keeping).
 
+import type { RemoteWriteMessage } from '../../config/types.js';
 import type { Labels } from '../../model/labels.js';
 import type { Histogram, Metadata } from '../../storage/interface.js';
 import { METRIC_TYPES } from '../../tsdb/record/types.js';
 import { ItemColumns, Kind, kindAt, type OutgoingSeries, type PendingExemplar, type SeriesLookup } from './batch.js';
 import { ProtoWriter, WIRE_FIXED64, WIRE_VARINT } from './proto-writer.js';
 
-export type ProtobufMessage = 'prometheus.WriteRequest' | 'io.prometheus.write.v2.Request';
+/** The message a queue writes (remote_write's protobuf_message). */
+export type ProtobufMessage = RemoteWriteMessage;
 
 /** Headers of a request, by message, as Prometheus sends them (minus User-Agent, set by the client). */
 export function requestHeaders(message: ProtobufMessage): Record<string, string> {

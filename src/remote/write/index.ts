@@ -7,5 +7,5 @@ export { PositionStore, type QueuePositionState, type WalPosition } from './posi
 export { QueueManager, type QueueLogger, type QueueManagerOptions } from './queue-manager.js';
 export { SeriesTable, withExternalLabels } from './series-table.js';
 export { WalWatcher, type WalRecordSink, type WalWatcherOptions } from './wal-watcher.js';
-export { RemoteWriteStorage, type RemoteWriteEntry, type RemoteWriteStorageOptions } from './write-storage.js';
+export { RemoteWriteStorage, type RemoteWriteStorageOptions } from './write-storage.js';
 export { startRemoteWrite, type RemoteWriteStartOptions } from './server-hook.js';

@@ -15,13 +15,10 @@ import type { PrometheusConfig, RemoteWriteConfig } from '../../config/types.js'
 import type { Labels } from '../../model/labels.js';
 import { segmentRange } from '../../tsdb/wal/segment.js';
 import { RemoteWriteClient, type RemoteWriteClientOptions, type WriteClient } from './client.js';
-import { requestHeaders, type ProtobufMessage } from './encode.js';
+import { requestHeaders } from './encode.js';
 import { RemoteWriteMetrics } from './metrics.js';
 import { comparePositions, type WalPosition } from './position.js';
 import { QueueManager, type QueueLogger } from './queue-manager.js';
-
-/** A remote_write entry; `protobufMessage` (remote write 2.0) when the configuration carries it. */
-export type RemoteWriteEntry = RemoteWriteConfig & { readonly protobufMessage?: ProtobufMessage };
 
 export interface RemoteWriteStorageOptions {
   readonly walDir: string;
@@ -74,9 +71,9 @@ export class RemoteWriteStorage {
   private async apply(config: PrometheusConfig): Promise<void> {
     if (this.closed) throw new Error('remote write storage is closed');
     const external = config.global.externalLabels;
-    const wanted = new Map<string, { entry: RemoteWriteEntry; key: string; name: string }>();
+    const wanted = new Map<string, { entry: RemoteWriteConfig; key: string; name: string }>();
     const hashes = new Set<string>();
-    for (const entry of config.remoteWrite as readonly RemoteWriteEntry[]) {
+    for (const entry of config.remoteWrite) {
       const hash = configHash(entry, external);
       if (hashes.has(hash)) throw new Error(`duplicate remote write configs are not allowed, found duplicate for URL: ${entry.url}`);
       hashes.add(hash);
@@ -107,8 +104,8 @@ export class RemoteWriteStorage {
     return this.opts.flushDeadlineMs ?? DEFAULT_FLUSH_DEADLINE_MS;
   }
 
-  private newQueue(entry: RemoteWriteEntry, name: string, external: Labels, destination: string): QueueManager {
-    const protobufMessage = entry.protobufMessage ?? 'prometheus.WriteRequest';
+  private newQueue(entry: RemoteWriteConfig, name: string, external: Labels, destination: string): QueueManager {
+    const protobufMessage = entry.protobufMessage;
     const clientOptions: RemoteWriteClientOptions = {
       url: entry.url,
       timeoutMs: entry.remoteTimeoutMs,
@@ -187,7 +184,7 @@ export class RemoteWriteStorage {
 }
 
 /** A stable hash of everything that shapes what a queue sends (relabel rules by their text). */
-function configHash(entry: RemoteWriteEntry, external: Labels): string {
+function configHash(entry: RemoteWriteConfig, external: Labels): string {
   const text = JSON.stringify({ entry, external }, (_key, value: unknown) => {
     if (typeof value === 'bigint') return value.toString();
     if (value !== null && typeof value === 'object' && 'source' in value && 'groupNames' in value) return (value as { source: string }).source;
@@ -200,7 +197,7 @@ function configHash(entry: RemoteWriteEntry, external: Labels): string {
  * The destination: url and name (and, for several entries with both equal, which one). Its
  * position survives changes of every other setting.
  */
-function destinationHash(entry: RemoteWriteEntry, occurrence: number): string {
+function destinationHash(entry: RemoteWriteConfig, occurrence: number): string {
   const id = occurrence === 0 ? `${entry.url}\n${entry.name}` : `${entry.url}\n${entry.name}\n${occurrence}`;
   return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
