@@ -13,9 +13,9 @@ export type Duration = number | string;
 /** Options of {@link openDB}. Every one is optional; the defaults are Prometheus 2.42's. */
 export interface OpenDBOptions {
   /**
-   * How long samples are meant to be kept (`--storage.tsdb.retention.time`); 0 keeps everything.
-   * Default `"15d"`. It also sets the default {@link OpenDBOptions.maxBlockDuration}. The engine does not
-   * yet delete blocks past retention (see README, status).
+   * How long samples are kept (`--storage.tsdb.retention.time`): whole blocks past it are deleted,
+   * oldest first; 0 keeps everything. Default `"15d"`. It also sets the default
+   * {@link OpenDBOptions.maxBlockDuration}.
    */
   readonly retention?: Duration;
   /** Span of a block cut from the head (`--storage.tsdb.min-block-duration`). Default `"2h"`; must be above 0. */
