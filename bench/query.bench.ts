@@ -14,7 +14,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { writeBlock, type SampleSeries } from '../src/tsdb/block/writer.js';
 import { ReadOnlyDB } from '../src/tsdb/block/db.js';
 import { Engine } from '../src/promql/index.js';
@@ -130,7 +130,7 @@ async function httpRun(url: string, q: Query): Promise<Answer> {
 
 async function startPrometheus(block: string): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'prometheus-query-bench-'));
-  cpSync(block, join(dir, 'data'), { recursive: true });
+  cpSync(block, join(dir, 'data', basename(block)), { recursive: true });
   writeFileSync(join(dir, 'prometheus.yml'), 'global:\n  scrape_interval: 1h\n');
   const port = await freePort();
   const proc: ChildProcess = spawn('prometheus', [
@@ -162,7 +162,7 @@ async function startPrometheus(block: string): Promise<Target> {
 /** promwasm over HTTP when its query API answers, else its engine in this process. */
 async function startPromwasm(block: string): Promise<Target> {
   const dir = mkdtempSync(join(tmpdir(), 'promwasm-query-bench-'));
-  cpSync(block, dir, { recursive: true });
+  cpSync(block, join(dir, basename(block)), { recursive: true });
   let server: RunningServer | undefined;
   try {
     server = await startServer(dir, ['--storage.tsdb.retention.time=100y', '--log.level=warn']);
@@ -241,6 +241,7 @@ async function main(): Promise<void> {
       const times: Record<'ours' | 'theirs', number[]> = { ours: [], theirs: [] };
       const ours = await promwasm.run(q);
       const theirs = await prometheus.run(q);
+      if (theirs.size === 0) throw new Error(`${q.expr}: Prometheus answered an empty result; is the block loaded?`);
       for (let r = 0; r < RUNS; r++) {
         for (const [side, target] of [['theirs', prometheus], ['ours', promwasm]] as const) {
           const t = performance.now();
@@ -249,7 +250,8 @@ async function main(): Promise<void> {
         }
       }
       const [o, p] = [median(times.ours), median(times.theirs)];
-      const row = `| ${q.name} | ${p.toFixed(1)} | ${o.toFixed(1)} | ${(o / p).toFixed(2)} | ${agree(ours, theirs) ? 'yes' : 'NO'} |`;
+      const points = [...theirs.values()].reduce((n, vs) => n + vs.length, 0);
+      const row = `| ${q.name} | ${theirs.size} x ${points / Math.max(1, theirs.size)} | ${p.toFixed(1)} | ${o.toFixed(1)} | ${(o / p).toFixed(2)} | ${agree(ours, theirs) ? 'yes' : 'NO'} |`;
       console.log(row);
       rows.push(row);
     }
@@ -259,8 +261,8 @@ async function main(): Promise<void> {
     rmSync(work, { recursive: true, force: true });
   }
   console.log(`\n${promwasm.name} vs ${prometheus.name}, median of ${RUNS} runs (ms), ${SERIES + HISTOGRAMS * BOUNDS.length} series, ${HOURS}h at 15s\n`);
-  console.log('| query | Prometheus 2.42 | promwasm | promwasm / Prometheus | same answer |');
-  console.log('|---|---:|---:|---:|---|');
+  console.log('| query | result (series x points) | Prometheus 2.42 | promwasm | promwasm / Prometheus | same answer |');
+  console.log('|---|---|---:|---:|---:|---|');
   for (const row of rows) console.log(row);
 }
 
