@@ -10,7 +10,7 @@
 // timestamps with millisecond digits, families of 50 series with 3 labels each.
 
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { backfillOpenMetrics } from '../src/tsdb/backfill/index.js';
@@ -91,10 +91,19 @@ async function main(): Promise<void> {
     const promtoolMs = best(3, () => timeProcess('promtool', ['tsdb', 'create-blocks-from', 'openmetrics', '-q', input, theirs], theirs));
     rows.push({ tool: 'promtool 2.42 (process)', ms: promtoolMs, sizes: blockSizes(theirs) });
 
+    // The command as users run it: the built CLI (npx promwasm), and the single executable when built.
+    const backfillArgs = ['tsdb', 'create-blocks-from', 'openmetrics', '-q', input];
+    const cli = join(ROOT, 'dist/cli/main.js');
+    if (!existsSync(cli)) throw new Error('dist/ is missing: run `npm run build` first');
     const ours = join(work, 'promwasm');
-    const cliArgs = ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'tsdb', 'create-blocks-from', 'openmetrics', '-q', input, ours];
-    const oursMs = best(3, () => timeProcess(process.execPath, cliArgs, ours));
-    rows.push({ tool: 'promwasm (process)', ms: oursMs, sizes: blockSizes(ours) });
+    const oursMs = best(3, () => timeProcess(process.execPath, [cli, ...backfillArgs, ours], ours));
+    rows.push({ tool: 'promwasm (process, node dist/cli/main.js)', ms: oursMs, sizes: blockSizes(ours) });
+    const binary = join(ROOT, 'dist/promwasm');
+    if (existsSync(binary)) {
+      const fromBinary = join(work, 'binary');
+      const binaryMs = best(3, () => timeProcess(binary, [...backfillArgs, fromBinary], fromBinary));
+      rows.push({ tool: 'promwasm (single executable)', ms: binaryMs, sizes: blockSizes(fromBinary) });
+    }
 
     const inProcess = join(work, 'in-process');
     const bytes = readFileSync(input);
