@@ -4,6 +4,9 @@
 // process decoding every request with promwasm's decoder and counting samples.
 //
 //   npm run bench:forward -- [--series=50000] [--rounds=20] [--batch=2000] [--connections=4] [--only=promwasm] [--from=source]
+//                            [--queue=min_shards:4,max_samples_per_send:2000]   (queue_config for both agents; default: Prometheus's defaults)
+//                            [--forward=off]   (no remote_write: what ingest alone costs the agents)
+//                            [--arenas=2]   (MALLOC_ARENA_MAX for promwasm: glibc's per-thread arenas hold freed native memory)
 //
 // promwasm runs compiled (tsc into node_modules/.cache/forward-bench, as `npm start` runs dist/),
 // or with --from=source through tsx (more memory: the loader and its transforms).
@@ -31,6 +34,8 @@ const args = Object.fromEntries(
     return [k, v ?? 'true'];
   }),
 );
+
+const FORWARD = args.forward !== 'off';
 
 interface Workload {
   readonly series: number;
@@ -106,6 +111,16 @@ async function waitReady(url: string, proc: ChildProcess, name: string): Promise
   throw new Error(`${name} did not become ready`);
 }
 
+/** The --queue settings as a queue_config block (empty: the defaults). */
+function queueConfig(): string {
+  if (args.queue === undefined) return '';
+  const lines = String(args.queue)
+    .split(',')
+    .map((kv) => kv.split(':'))
+    .map(([k, v]) => `      ${k}: ${v}\n`);
+  return `    queue_config:\n${lines.join('')}`;
+}
+
 /** Where promwasm was compiled for this run; undefined: run the sources through tsx. */
 let compiledMain: string | undefined;
 
@@ -128,7 +143,8 @@ function compilePromwasm(): string {
 async function startAgent(kind: 'promwasm' | 'prometheus', sinkUrl: string): Promise<Proc & { url: string }> {
   const dir = mkdtempSync(join(tmpdir(), `forward-bench-${kind}-`));
   const config = join(dir, 'agent.yml');
-  writeFileSync(config, `global:\n  scrape_interval: 1h\nremote_write:\n  - url: ${sinkUrl}/api/v1/write\n`);
+  const remoteWrite = FORWARD ? `remote_write:\n  - url: ${sinkUrl}/api/v1/write\n${queueConfig()}` : '';
+  writeFileSync(config, `global:\n  scrape_interval: 1h\n${remoteWrite}`);
   const port = await freePort();
   const common = ['--enable-feature=agent', `--config.file=${config}`, `--storage.agent.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn'];
   const proc =
@@ -136,7 +152,7 @@ async function startAgent(kind: 'promwasm' | 'prometheus', sinkUrl: string): Pro
       ? spawn(process.execPath, compiledMain ? [compiledMain, ...common] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...common], {
           cwd: ROOT,
           stdio: ['ignore', 'ignore', 'inherit'],
-          env: { ...process.env, PROMWASM_WASM_FILE: join(ROOT, 'build/release.wasm') },
+          env: { ...process.env, PROMWASM_WASM_FILE: join(ROOT, 'build/release.wasm'), ...(args.arenas ? { MALLOC_ARENA_MAX: String(args.arenas) } : {}) },
         })
       : spawn('prometheus', [...common, '--web.enable-remote-write-receiver'], { stdio: ['ignore', 'ignore', 'inherit'] });
   const url = `http://127.0.0.1:${port}`;
@@ -247,7 +263,7 @@ async function run(kind: 'promwasm' | 'prometheus', series: Uint8Array[], w: Wor
     const ingestSeconds = (performance.now() - t0) / 1000;
     http.destroy();
     let received = await sink.count();
-    for (const deadline = Date.now() + 300_000; received.samples < accepted && Date.now() < deadline; ) {
+    for (const deadline = Date.now() + 300_000; FORWARD && received.samples < accepted && Date.now() < deadline; ) {
       await new Promise((r) => setTimeout(r, 50));
       received = await sink.count();
     }
@@ -255,6 +271,7 @@ async function run(kind: 'promwasm' | 'prometheus', series: Uint8Array[], w: Wor
     const cpu = cpuSeconds(agent.pid) - cpu0;
     clearInterval(sampler);
     const finalRss = rssBytes(agent.pid);
+    if (kind === 'promwasm') console.log(`promwasm memory at the end: ${await nodeMemory(agent.url)}`);
     peakRss = Math.max(peakRss, finalRss);
     return { name: kind === 'promwasm' ? 'promwasm agent' : 'prometheus 2.42 agent', samples: total, ingestSeconds, forwardSeconds, received, peakRss, finalRss, cpu, pushErrors };
   } finally {
@@ -264,6 +281,14 @@ async function run(kind: 'promwasm' | 'prometheus', series: Uint8Array[], w: Wor
 }
 
 const MiB = 1024 * 1024;
+
+/** V8 heap and external memory of a promwasm process, from its /metrics (prom-client's defaults). */
+async function nodeMemory(url: string): Promise<string> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const value = (name: string): number => Number(/^(\S+) (\S+)$/m.exec(text.split('\n').find((l) => l.startsWith(`${name} `)) ?? '')?.[2] ?? NaN);
+  const mib = (name: string): string => `${(value(name) / MiB).toFixed(0)} MiB`;
+  return `heap used ${mib('nodejs_heap_size_used_bytes')} of ${mib('nodejs_heap_size_total_bytes')}, external ${mib('nodejs_external_memory_bytes')}`;
+}
 
 function row(r: Result, ref?: Result): string {
   const rate = r.received.samples / r.forwardSeconds;
@@ -292,6 +317,7 @@ async function main(): Promise<void> {
   const withPrometheus = spawnSync('prometheus', ['--version']).status === 0 && args.only !== 'promwasm';
   if (!withPrometheus) console.log('prometheus not installed (or --only=promwasm): measuring promwasm alone\n');
   console.log(`workload: ${w.series} series × ${w.rounds} rounds = ${w.series * w.rounds} samples, ${w.batch} series per request, ${w.connections} connections`);
+  console.log(`queue_config: ${args.queue ?? 'defaults'}`);
   console.log('agent                  | ingest/s      | forwarded/s (vs prom) | at the sink       | repeat | RSS peak/final  | CPU/sample | push errors');
   const series = makeSeries(w.series);
   const results: Result[] = [await run('promwasm', series, w)];
