@@ -147,6 +147,12 @@ async function samplesAppended(s: Server): Promise<number> {
   return sum;
 }
 
+/** Targets whose last scrape failed (a failed scrape also appends stale markers, inflating the count). */
+async function failingTargets(s: Server): Promise<number> {
+  const body = (await fetch(`${s.url}/api/v1/targets?state=active`).then((r) => r.json())) as { data: { activeTargets: { health: string }[] } };
+  return body.data.activeTargets.filter((t) => t.health !== 'up').length;
+}
+
 async function stop(proc: ChildProcess): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return;
   const exited = new Promise((r) => proc.once('exit', r));
@@ -204,6 +210,7 @@ async function cpuPerSample(): Promise<void> {
     await new Promise((r) => setTimeout(r, INTERVALS * INTERVAL_S * 1000));
     const after = await Promise.all(servers.map(async (s) => ({ cpu: cpuSeconds(s.proc.pid!), samples: await samplesAppended(s), rss: rssBytes(s.proc.pid!) })));
     const seconds = (performance.now() - t0) / 1000;
+    const failing = await Promise.all(servers.map(failingTargets));
     const expected = TARGETS * (SERIES + 5) * INTERVALS;
     const rows = servers.map((s, i) => {
       const cpu = after[i]!.cpu - before[i]!.cpu;
@@ -216,10 +223,11 @@ async function cpuPerSample(): Promise<void> {
         `${((100 * cpu) / seconds).toFixed(1)}%`,
         samples > 0 ? ((cpu / samples) * 1e6).toFixed(2) : '-',
         `${(after[i]!.rss / 2 ** 20).toFixed(0)}`,
+        String(failing[i]),
       ];
     });
     console.log(`\nCPU per scraped sample over ${seconds.toFixed(1)} s (${expected} samples expected per server: ${SERIES} + 5 report series per target and scrape)\n`);
-    console.log(table(['server', 'samples appended', 'of expected', 'CPU s', 'CPU (of one core)', 'CPU µs/sample', 'RSS MiB'], rows));
+    console.log(table(['server', 'samples appended', 'of expected', 'CPU s', 'CPU (of one core)', 'CPU µs/sample', 'RSS MiB', 'targets failing at the end'], rows));
   } finally {
     await Promise.all(servers.map((s) => stop(s.proc)));
     await stop(targets.proc);
