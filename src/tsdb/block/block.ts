@@ -76,7 +76,7 @@ export class Block implements SeriesSource {
 
   async *select(matchers: readonly Matcher[], mint: number, maxt: number): AsyncGenerator<SeriesData> {
     for (const id of this.index.select(matchers)) {
-      const series = this.index.series(id);
+      const series = this.index.series(id, mint, maxt);
       let intervals: Interval[] = [...this.tombstones.get(id)];
       const chunks: ChunkMeta[] = [];
       let trimFront = false;

@@ -92,8 +92,12 @@ export class IndexReader implements PostingsIndex {
     return this.version === 2 ? this.symbolsByOrdinal.length : this.symbolsByOffset.size;
   }
 
-  /** The series with the given ID (from a postings list): its labels and chunk metas, CRC-checked. */
-  series(id: number): IndexSeries {
+  /**
+   * The series with the given ID (from a postings list): its labels and chunk metas, CRC-checked. With a
+   * time range, only the metas of chunks overlapping the closed [mint, maxt] are kept: a query touches a
+   * few of a long block's chunks, and every meta decoded into an object is garbage a moment later.
+   */
+  series(id: number, mint = -Infinity, maxt = Infinity): IndexSeries {
     const offset = this.version === 2 ? id * SERIES_ALIGNMENT : id;
     if (!Number.isInteger(id) || id < 0 || offset < this.toc.series || offset >= this.seriesSectionEnd()) {
       this.fail(`series reference ${id} points outside the series section`, offset);
@@ -112,17 +116,17 @@ export class IndexReader implements PostingsIndex {
       labels[i] = { name, value };
     }
     const n = body.uvarint();
-    const chunks: ChunkMeta[] = new Array(n > 1024 ? 0 : n);
+    const chunks: ChunkMeta[] = [];
     if (n > 0) {
       let minTime = body.varint();
       let maxTime = minTime + uvarintAsInt64(body);
       let ref = uvarintAsInt64(body);
-      chunks[0] = { ref, minTime, maxTime };
+      if (maxTime >= mint && minTime <= maxt) chunks.push({ ref, minTime, maxTime });
       for (let i = 1; i < n; i++) {
         minTime = maxTime + uvarintAsInt64(body); // written as an unsigned delta; Go wraps it as int64
         maxTime = minTime + uvarintAsInt64(body);
         ref += body.varint();
-        chunks[i] = { ref, minTime, maxTime };
+        if (maxTime >= mint && minTime <= maxt) chunks.push({ ref, minTime, maxTime });
       }
     }
     return { labels, chunks };
