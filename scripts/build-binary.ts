@@ -3,7 +3,7 @@
 //
 // `tsx scripts/build-binary.ts [--out-dir DIR]` (default dist/): DIR/promwasm, intermediates in DIR/sea-build/.
 //
-//   1. esbuild bundles src/binary/main.ts and everything it imports into one CommonJS script
+//   1. esbuild bundles src/cli/main.ts and everything it imports into one CommonJS script
 //      (a Node 20 SEA's main script must be CommonJS); import.meta.url becomes the script's file URL
 //      and the version, git revision and branch are written in (no package.json travels along).
 //   2. The blob: the script plus its assets, the WebAssembly module (build/release.wasm, read by
@@ -69,7 +69,7 @@ const blob = join(WORK, 'sea-prep.blob');
 await (async () => {
   const start = performance.now();
   await build({
-    entryPoints: [join(ROOT, 'src', 'binary', 'main.ts')],
+    entryPoints: [join(ROOT, 'src', 'cli', 'main.ts')],
     outfile: script,
     bundle: true,
     platform: 'node',

@@ -10,7 +10,6 @@ import { cardinalities, lintFamilies } from '../textparse/lint.js';
 import { validateOpenMetrics } from '../textparse/openmetrics-validator.js';
 import { validateText } from '../textparse/text-validator.js';
 import { UsageError, describeArgs, parseCommandArgs, type FlagDef } from './args.js';
-import { checkConfigCommand } from './check-config.js';
 import { EXIT_FAILURE, EXIT_OK, writeText, type CliIO, type Command } from './command.js';
 
 /** Lint problems, as promtool's lintErrExitCode. */
@@ -51,7 +50,7 @@ export const checkCommand: Command = {
       throw new UsageError("must select a subcommand of 'check'");
     }
     const rest = argv.filter((a, i) => i !== argv.indexOf(word));
-    if (word === 'config') return checkConfigCommand(rest, io);
+    if (word === 'config') return (await import('./check-config.js')).checkConfigCommand(rest, io);
     if (word !== 'metrics') throw new UsageError(`expected command but got "${word}"`);
     return runCheckMetrics(rest, io);
   },

@@ -2,14 +2,16 @@
 
 import { UsageError } from './args.js';
 import { EXIT_OK, writeText, type CliIO, type Command } from './command.js';
-import { runTsdbCreateBlocks } from './tsdb-create-blocks.js';
-import { runTsdbDump } from './tsdb-dump.js';
-import { runTsdbList } from './tsdb-list.js';
 
+// Each subcommand's code is loaded when it runs, so that one does not pay for loading the others.
 const SUBCOMMANDS: ReadonlyArray<{ name: string; summary: string; run: (argv: readonly string[], io: CliIO) => Promise<number> }> = [
-  { name: 'list', summary: 'List tsdb blocks.', run: runTsdbList },
-  { name: 'dump', summary: 'Dump samples from a TSDB.', run: runTsdbDump },
-  { name: 'create-blocks-from', summary: 'Import samples from input and produce TSDB blocks.', run: runTsdbCreateBlocks },
+  { name: 'list', summary: 'List tsdb blocks.', run: async (argv, io) => (await import('./tsdb-list.js')).runTsdbList(argv, io) },
+  { name: 'dump', summary: 'Dump samples from a TSDB.', run: async (argv, io) => (await import('./tsdb-dump.js')).runTsdbDump(argv, io) },
+  {
+    name: 'create-blocks-from',
+    summary: 'Import samples from input and produce TSDB blocks.',
+    run: async (argv, io) => (await import('./tsdb-create-blocks.js')).runTsdbCreateBlocks(argv, io),
+  },
 ];
 
 const USAGE =
