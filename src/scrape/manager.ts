@@ -33,7 +33,11 @@ export class ScrapeManager {
     await Promise.all(stopping);
     for (const [job, cfg] of wanted) {
       if (this.pools.has(job)) continue;
-      const pool = new ScrapePool(cfg, this.appendable, this.logger?.child({ component: 'scrape manager', scrape_pool: job }), this.metrics);
+      const logger = this.logger?.child({ component: 'scrape manager', scrape_pool: job });
+      for (const sd of cfg.serviceDiscovery.unsupported) {
+        logger?.warn({ config: sd.key, line: sd.line }, 'Service discovery mechanism not supported by promwasm: no targets come from it');
+      }
+      const pool = new ScrapePool(cfg, this.appendable, logger, this.metrics);
       this.pools.set(job, pool);
       pool.start();
     }
