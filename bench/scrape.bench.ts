@@ -12,10 +12,10 @@
 //
 //   npm run bench:scrape -- [--targets=1000] [--series=500] [--interval=15] [--intervals=4] [--parser-only]
 //
-// promwasm runs from the sources (node --import tsx src/cli/main.ts), as the tests run it.
+// promwasm runs as users run it, the built CLI (node dist/cli/main.js): `npm run build` first.
 
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -198,7 +198,7 @@ async function cpuPerSample(): Promise<void> {
       url: `http://127.0.0.1:${pwPort}`,
       proc: spawn(
         process.execPath,
-        ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'promwasm')}`, `--web.listen-address=127.0.0.1:${pwPort}`, '--log.level=warn'],
+        [builtCli(), `--config.file=${config}`, `--storage.tsdb.path=${join(dir, 'promwasm')}`, `--web.listen-address=127.0.0.1:${pwPort}`, '--log.level=warn'],
         { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] },
       ),
     });
@@ -237,3 +237,9 @@ async function cpuPerSample(): Promise<void> {
 
 parserThroughput();
 if (args['parser-only'] !== 'true') await cpuPerSample();
+
+function builtCli(): string {
+  const main = join(ROOT, 'dist/cli/main.js');
+  if (!existsSync(main)) throw new Error('dist/ is missing: run `npm run build` first');
+  return main;
+}
