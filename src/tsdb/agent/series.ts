@@ -1,6 +1,6 @@
 import type { Labels } from '../../model/labels.js';
 import type { Exemplar } from '../../storage/interface.js';
-import { hashLabels } from '../head/head.js';
+import { hashLabels, SeriesHashIndex } from '../series-hash-index.js';
 
 /**
  * One series of the agent (Prometheus's chunkless memSeries): its labels, the ref every WAL
@@ -32,7 +32,7 @@ export class AgentSeries {
  */
 export class AgentSeriesMap {
   private readonly byRef: (AgentSeries | undefined)[] = [undefined];
-  private readonly byHash = new Map<number, AgentSeries | AgentSeries[]>();
+  private readonly byLabels = new SeriesHashIndex<AgentSeries>();
   private nextRef = 1;
   private live = 0;
 
@@ -45,11 +45,7 @@ export class AgentSeriesMap {
   }
 
   getByLabels(labels: Labels, hash = hashLabels(labels)): AgentSeries | undefined {
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) return undefined;
-    if (!Array.isArray(hit)) return sameLabels(hit.labels, labels) ? hit : undefined;
-    for (const s of hit) if (sameLabels(s.labels, labels)) return s;
-    return undefined;
+    return this.byLabels.get(labels, hash);
   }
 
   /** Adds a series for valid, sorted labels not in the map; `ref` 0 takes the next free ref. */
@@ -58,10 +54,7 @@ export class AgentSeriesMap {
     if (ref >= this.nextRef) this.nextRef = ref + 1;
     const s = new AgentSeries(ref, labels, hash);
     this.byRef[ref] = s;
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) this.byHash.set(hash, s);
-    else if (Array.isArray(hit)) hit.push(s);
-    else this.byHash.set(hash, [hit, s]);
+    this.byLabels.add(s);
     this.live++;
     return s;
   }
@@ -88,22 +81,7 @@ export class AgentSeriesMap {
 
   private remove(s: AgentSeries): void {
     this.byRef[s.ref] = undefined;
-    const hit = this.byHash.get(s.hash);
-    if (Array.isArray(hit)) {
-      const rest = hit.filter((x) => x !== s);
-      if (rest.length === 1) this.byHash.set(s.hash, rest[0]!);
-      else this.byHash.set(s.hash, rest);
-    } else if (hit === s) this.byHash.delete(s.hash);
+    this.byLabels.delete(s);
     this.live--;
   }
-}
-
-function sameLabels(a: Labels, b: Labels): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.name !== y.name || x.value !== y.value) return false;
-  }
-  return true;
 }

@@ -6,6 +6,7 @@ import { MemPostings } from './postings.js';
 import { OooSamples } from './ooo.js';
 import { SampleBatch } from './sample-batch.js';
 import { MemSeries } from './series.js';
+import { hashLabels, SeriesHashIndex } from '../series-hash-index.js';
 import { HeadTombstones } from './tombstones.js';
 import type { CommitLog, OutOfOrderLog } from './transaction.js';
 
@@ -75,7 +76,7 @@ export class Head implements Appendable {
   afterCommit: (() => void) | undefined;
 
   private readonly seriesByRef: (MemSeries | undefined)[] = [undefined];
-  private readonly byHash = new Map<number, MemSeries | MemSeries[]>();
+  private readonly byLabels = new SeriesHashIndex<MemSeries>();
   private readonly symbols = new Map<string, string>();
   private nextRef = 1;
   private numSeriesLive = 0;
@@ -185,12 +186,7 @@ export class Head implements Appendable {
 
   private forget(s: MemSeries): void {
     this.seriesByRef[s.ref] = undefined;
-    const hit = this.byHash.get(s.hash);
-    if (Array.isArray(hit)) {
-      const rest = hit.filter((x) => x !== s);
-      if (rest.length === 1) this.byHash.set(s.hash, rest[0]!);
-      else this.byHash.set(s.hash, rest);
-    } else if (hit === s) this.byHash.delete(s.hash);
+    this.byLabels.delete(s);
     this.numSeriesLive--;
     this.stats.seriesRemoved++;
   }
@@ -206,11 +202,7 @@ export class Head implements Appendable {
 
   /** Finds the series with exactly these (sorted, valid) labels. */
   getByLabels(labels: Labels, hash = hashLabels(labels)): MemSeries | undefined {
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) return undefined;
-    if (!Array.isArray(hit)) return sameLabels(hit.labels, labels) ? hit : undefined;
-    for (const s of hit) if (sameLabels(s.labels, labels)) return s;
-    return undefined;
+    return this.byLabels.get(labels, hash);
   }
 
   /**
@@ -227,10 +219,7 @@ export class Head implements Appendable {
     const interned: Label[] = labels.map((l) => ({ name: this.intern(l.name), value: this.intern(l.value) }));
     const s = new MemSeries(ref, interned, hash);
     this.seriesByRef[ref] = s;
-    const hit = this.byHash.get(hash);
-    if (hit === undefined) this.byHash.set(hash, s);
-    else if (Array.isArray(hit)) hit.push(s);
-    else this.byHash.set(hash, [hit, s]);
+    this.byLabels.add(s);
     this.postings.add(ref, interned);
     this.ensureValueCapacity(ref);
     this.numSeriesLive++;
@@ -372,29 +361,6 @@ export class Head implements Appendable {
     this.batchVs = new Float64Array(cap);
     this.batchVsBits = new Uint32Array(this.batchVs.buffer);
   }
-}
-
-/** FNV-1a over the label strings' UTF-16 code units, with separators between them. */
-export function hashLabels(labels: Labels): number {
-  let h = 0x811c9dc5;
-  for (const l of labels) {
-    const { name, value } = l;
-    for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0xffff, 0x01000193);
-    for (let i = 0; i < value.length; i++) h = Math.imul(h ^ value.charCodeAt(i), 0x01000193);
-    h = Math.imul(h ^ 0xfffe, 0x01000193);
-  }
-  return h >>> 0;
-}
-
-function sameLabels(a: Labels, b: Labels): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i]!;
-    const y = b[i]!;
-    if (x.name !== y.name || x.value !== y.value) return false;
-  }
-  return true;
 }
 
 /**

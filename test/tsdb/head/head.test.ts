@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { labelsFromRecord } from '../../../src/model/labels.js';
 import { codeOf } from '../../helpers/storage-error.js';
-import { hashLabels, Head } from '../../../src/tsdb/head/head.js';
+import { Head } from '../../../src/tsdb/head/head.js';
+import { hashLabels } from '../../../src/tsdb/series-hash-index.js';
 import { computeChunkEndTime, rangeForTimestamp } from '../../../src/tsdb/head/series.js';
 import type { Transaction } from '../../../src/tsdb/head/transaction.js';
 import { FakeChunkStore } from './fake-store.js';
