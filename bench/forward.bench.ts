@@ -16,7 +16,7 @@
 
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -25,6 +25,7 @@ import type { Label } from '../src/model/labels.js';
 import { encodeLabels, encodeWriteRequest } from '../test/helpers/rw-encode.js';
 import { freePort } from '../test/helpers/cli.js';
 import { cpuSeconds, rssBytes } from './lib/proc.js';
+import { postRemoteWrite } from './lib/rw-post.js';
 
 const ROOT = resolve(import.meta.dirname, '..');
 
@@ -206,30 +207,6 @@ function prepareRounds(series: Uint8Array[], w: Workload, start: number): Push[]
   return rounds;
 }
 
-function post(agent: Agent, url: URL, body: Buffer): Promise<number> {
-  return new Promise((res, rej) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'Content-Type': 'application/x-protobuf',
-          'Content-Encoding': 'snappy',
-          'X-Prometheus-Remote-Write-Version': '0.1.0',
-          'Content-Length': body.length,
-        },
-      },
-      (r) => {
-        r.resume();
-        r.on('end', () => res(r.statusCode ?? 0));
-      },
-    );
-    req.on('error', rej);
-    req.end(body);
-  });
-}
-
 async function run(kind: 'promwasm' | 'prometheus', series: Uint8Array[], w: Workload): Promise<Result> {
   const sink = await startSink();
   const agent = await startAgent(kind, sink.url).catch(async (err: unknown) => {
@@ -253,7 +230,7 @@ async function run(kind: 'promwasm' | 'prometheus', series: Uint8Array[], w: Wor
         Array.from({ length: w.connections }, async () => {
           while (next < round.length) {
             const push = round[next++]!;
-            const status = await post(http, url, push.body);
+            const status = await postRemoteWrite(http, url, push.body);
             if (status >= 200 && status <= 299) accepted += push.samples;
             else pushErrors++;
           }

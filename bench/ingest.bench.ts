@@ -6,9 +6,10 @@
 //
 // Without --series, both standard workloads run: 100k series × 30 rounds and 1M series × 5 rounds.
 
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import snappy from 'snappy';
 import { cpuSeconds, rssBytes } from './lib/proc.js';
+import { postRemoteWrite } from './lib/rw-post.js';
 import { encodeLabels, encodeWriteRequest } from '../test/helpers/rw-encode.js';
 import { hasPrometheus, startPrometheus, startPromwasm, type ServerUnderTest } from './lib/servers.js';
 import type { Label } from '../src/model/labels.js';
@@ -83,30 +84,6 @@ function prepareRequests(w: Workload): Buffer[] {
   return reqs;
 }
 
-function post(agent: Agent, url: URL, body: Buffer): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method: 'POST',
-        agent,
-        headers: {
-          'Content-Type': 'application/x-protobuf',
-          'Content-Encoding': 'snappy',
-          'X-Prometheus-Remote-Write-Version': '0.1.0',
-          'Content-Length': body.length,
-        },
-      },
-      (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
-
 async function drive(server: ServerUnderTest, reqs: Buffer[], w: Workload): Promise<Result> {
   const agent = new Agent({ keepAlive: true, maxSockets: w.connections });
   const url = new URL('/api/v1/write', server.url);
@@ -121,7 +98,7 @@ async function drive(server: ServerUnderTest, reqs: Buffer[], w: Workload): Prom
       while (next < reqs.length) {
         const i = next++;
         const s = performance.now();
-        const status = await post(agent, url, reqs[i]!);
+        const status = await postRemoteWrite(agent, url, reqs[i]!);
         latencies[i] = performance.now() - s;
         if (status < 200 || status > 299) errors++;
       }
