@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Matcher } from '../../src/model/matchers.js';
-import { adminPlugin, parseApiTime, snapshotName, type AdminStorage } from '../../src/web/admin.js';
+import { adminPlugin, snapshotName, type AdminStorage } from '../../src/web/admin.js';
+import { parseTime } from '../../src/web/api/params.js';
 import { testApp } from './helpers.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'promwasm-admin-'));
@@ -162,6 +163,15 @@ describe('clean_tombstones and snapshot', () => {
     expect(snapshotName(new Date(Date.UTC(2023, 0, 2, 3, 4, 5)))).toMatch(/^20230102T030405Z-[0-7][0-9a-f]{15}$/);
   });
 });
+
+/** The API's time parsing (admin and query routes share it), undefined where it refuses the text. */
+function parseApiTime(text: string): number | undefined {
+  try {
+    return parseTime(text);
+  } catch {
+    return undefined;
+  }
+}
 
 describe('parseApiTime', () => {
   it('reads Unix seconds as 2.42 does (fraction rounded to ms, time.Unix normalisation) and RFC 3339', () => {
